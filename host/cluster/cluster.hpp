@@ -1,0 +1,92 @@
+// A PostgreSQL cluster on a runtime: initdb, configuration, start/stop with pg_ctl -w,
+// readiness, libpq sessions, the server log. Used by the engine and, through the host
+// services, by plugins.
+#pragma once
+
+#include "cluster/install.hpp"
+#include "core/error.hpp"
+#include "runtime/runtime.hpp"
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgorch::cluster {
+
+// The result of one SQL statement (the last one when several are sent at once).
+struct SqlResult {
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::optional<std::string>>> rows;  // text values, nullopt = NULL
+    std::string command;          // command tag, e.g. "SELECT 3"
+    double duration_ms = 0;
+    boost::json::object to_json() const;
+};
+
+struct ClusterSpec {
+    std::string id;                          // unique in the run: "main", "15.18", "new-2" ...
+    Install install;
+    fs::path datadir;                        // empty: <run dir>/clusters/<id>/data
+    std::vector<std::string> initdb_args;    // already split, e.g. {"--encoding=UTF8", "--locale=C"}
+    int port = 0;                            // 0: a free port
+};
+
+class Cluster {
+public:
+    virtual ~Cluster() = default;
+    virtual const std::string& id() const = 0;
+    virtual const Install& install() const = 0;
+    virtual const fs::path& datadir() const = 0;
+    virtual const fs::path& socket_dir() const = 0;
+    virtual int port() const = 0;
+    virtual fs::path server_log() const = 0;
+
+    // initdb with the spec's arguments (a missing locale is refused before initdb runs).
+    virtual Status init() = 0;
+    // Appends a configuration file's settings (postgresql.conf syntax) under a marked section.
+    virtual Status configure(const fs::path& conf_file) = 0;
+    virtual Status set_parameter(const std::string& name, const std::string& value) = 0;
+    virtual Status start(double timeout_s = 60) = 0;
+    // mode: "smart" | "fast" | "immediate"
+    virtual Status stop(const std::string& mode = "fast", double timeout_s = 60) = 0;
+    // Running and accepting connections; a dead postmaster is reported with its log tail.
+    virtual Status check_alive() = 0;
+    virtual bool running() const = 0;
+    // Points the cluster at another installation (minor update, new binaries).
+    virtual void use_install(const Install& install) = 0;
+
+    virtual Expected<SqlResult> sql(const std::string& database, const std::string& sql,
+                                    double timeout_s = 0) = 0;
+    // libpq keyword/value connection string for a database.
+    virtual std::string conninfo(const std::string& database) const = 0;
+    // Environment for scripts and client tools: PGHOST, PGPORT, PGUSER, PGDATABASE, PGDATA,
+    // PATH with bindir first, PGORCH_* (see README).
+    virtual std::map<std::string, std::string> client_env() const = 0;
+    // Last n lines of the server log.
+    virtual std::string log_tail(int lines = 20) const = 0;
+    virtual boost::json::object info() const = 0;
+};
+
+// Creates clusters on a runtime under a run folder; stops every one it started on destruction.
+class ClusterManager {
+public:
+    ClusterManager(runtime::Runtime& rt, fs::path run_dir);
+    ~ClusterManager();
+    Expected<Cluster*> create(ClusterSpec spec);
+    Cluster* find(const std::string& id);
+    // Registers an existing data directory (created by a tool such as pg_upgrade).
+    Expected<Cluster*> adopt(ClusterSpec spec);
+    void stop_all();
+    runtime::Runtime& runtime();
+    const fs::path& run_dir() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pgorch::cluster

@@ -1,0 +1,197 @@
+/*
+ * pgorch plugin ABI, version 1.
+ *
+ * This header is the whole contract between pgorch-host and a plugin (a shared object).
+ * It is plain C: fixed-width integers, UTF-8 `const char*`, opaque handles, structured data
+ * as JSON text. No C++ type and no exception ever crosses it.
+ *
+ * A plugin exports exactly one function, PGORCH_PLUGIN_ENTRY ("pgorch_plugin_entry"), that
+ * returns a pointer to a static const pgorch_plugin_descriptor. The host checks, in this
+ * order, and refuses the plugin with one sentence naming the file and the mismatch:
+ *   1. the entry symbol is present;
+ *   2. abi_major equals the host's PGORCH_ABI_MAJOR;
+ *   3. struct_size is at least PGORCH_DESCRIPTOR_V1_SIZE (and every option's struct_size is
+ *      at least PGORCH_OPTION_V1_SIZE);
+ *   4. name is set, kind is known, and the callbacks required for the kind are non-NULL
+ *      (step: run; distro: provision);
+ *   5. no plugin with the same name was loaded before.
+ *
+ * Compatibility rule: every struct begins with its own size and only ever grows at the end.
+ * A host reads a field only when it lies inside the struct_size the plugin declared, so a
+ * plugin built against an older SDK keeps loading in a newer host (same ABI major).
+ *
+ * Calls: every callback receives the host services table and an opaque pgorch_call handle.
+ * A callback returns PGORCH_OK or an error code; it reports its structured result with
+ * host->set_result(call, json) and a failure message with host->set_error(call, message).
+ * Strings a service returns stay valid until the next service call made with the same call
+ * handle, or the end of the callback, whichever comes first: copy what you keep.
+ */
+#ifndef PGORCH_PLUGIN_H
+#define PGORCH_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PGORCH_ABI_MAJOR 1
+#define PGORCH_ABI_MINOR 0
+
+#define PGORCH_PLUGIN_ENTRY pgorch_plugin_entry
+#define PGORCH_PLUGIN_ENTRY_NAME "pgorch_plugin_entry"
+
+#if defined(_WIN32)
+#define PGORCH_EXPORT __declspec(dllexport)
+#else
+#define PGORCH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Status codes returned by callbacks and services. */
+typedef enum pgorch_status {
+    PGORCH_OK = 0,
+    PGORCH_ERR_FAILED = 1,        /* the operation ran and failed (a check failed, a command exited non-zero) */
+    PGORCH_ERR_INVALID = 2,       /* the input was wrong (bad option, unknown version) */
+    PGORCH_ERR_ENVIRONMENT = 3,   /* the environment cannot do it (no network, missing tool) */
+    PGORCH_ERR_UNAVAILABLE = 4,   /* this host does not provide the service */
+    PGORCH_ERR_CANCELLED = 130    /* the run was interrupted */
+} pgorch_status;
+
+typedef enum pgorch_kind {
+    PGORCH_KIND_STEP = 1,   /* an upgrade step or a perf check: run() */
+    PGORCH_KIND_DISTRO = 2  /* a distribution: provision(), optionally list_versions() */
+} pgorch_kind;
+
+typedef enum pgorch_log_level {
+    PGORCH_LOG_TRACE = 0,
+    PGORCH_LOG_DEBUG = 1,
+    PGORCH_LOG_INFO = 2,
+    PGORCH_LOG_WARN = 3,
+    PGORCH_LOG_ERROR = 4
+} pgorch_log_level;
+
+typedef enum pgorch_option_type {
+    PGORCH_OPT_STRING = 1,
+    PGORCH_OPT_INTEGER = 2,
+    PGORCH_OPT_NUMBER = 3,
+    PGORCH_OPT_BOOLEAN = 4,
+    PGORCH_OPT_STRING_LIST = 5  /* a YAML list of strings, or one string */
+} pgorch_option_type;
+
+/* Option flags. */
+#define PGORCH_OPTF_REQUIRED 0x1u
+/* Accepted for compatibility with existing scenarios but has no effect: the host warns. */
+#define PGORCH_OPTF_IGNORED 0x2u
+
+/* One option a plugin accepts (a step's `args:` key, a distro's settings). */
+typedef struct pgorch_option {
+    uint32_t struct_size;        /* sizeof(pgorch_option) as the plugin was built */
+    const char* key;             /* e.g. "pg_upgrade" */
+    int32_t type;                /* pgorch_option_type */
+    uint32_t flags;              /* PGORCH_OPTF_* */
+    const char* default_value;   /* as text, or NULL */
+    const char* description;     /* one sentence */
+} pgorch_option;
+#define PGORCH_OPTION_V1_SIZE ((uint32_t)sizeof(pgorch_option))
+
+typedef struct pgorch_call pgorch_call; /* opaque: one callback invocation */
+
+/*
+ * Services the host offers a plugin. Every request and response is JSON text; the exact
+ * shapes are documented in sdk/README.md. A service returns a pgorch_status; on failure the
+ * response (when the service has one) is {"error": "..."}.
+ */
+typedef struct pgorch_host_services {
+    uint32_t struct_size;
+    uint16_t abi_major;
+    uint16_t abi_minor;
+
+    /* Report the callback's result (JSON object). May be called once; a later call replaces it. */
+    void (*set_result)(pgorch_call* call, const char* json);
+    /* Report why the callback failed: one lowercase sentence without a final period. */
+    void (*set_error)(pgorch_call* call, const char* message);
+
+    /* Write a line to the run's log under the plugin's name. */
+    void (*log)(pgorch_call* call, int32_t level, const char* message);
+    /* Report progress: fraction in [0,1], or negative when unknown, and what is happening. */
+    void (*progress)(pgorch_call* call, double fraction, const char* message);
+
+    /*
+     * Run a command in the target environment (this machine, or the run's container).
+     * request: {"argv": [...], "env": {...}, "cwd": "...", "timeout_s": N,
+     *           "as": "postgres"|"invoker", "stdin": "..."}
+     * response: {"exit_code": N, "stdout": "...", "stderr": "...", "duration_ms": N,
+     *            "timed_out": bool}
+     * A command that runs and exits non-zero is PGORCH_OK with its exit_code: the plugin decides.
+     */
+    int32_t (*exec)(pgorch_call* call, const char* request_json, const char** response_json);
+
+    /*
+     * Run SQL on a cluster through libpq.
+     * request: {"cluster": "id", "database": "postgres", "sql": "...", "timeout_s": N}
+     * response: {"columns": [...], "rows": [[text|null,...],...], "command": "SELECT 3",
+     *            "duration_ms": N}
+     */
+    int32_t (*sql)(pgorch_call* call, const char* request_json, const char** response_json);
+
+    /*
+     * Control clusters. request: {"op": "create"|"start"|"stop"|"restart"|"status"|"info"|
+     * "use_install"|"destroy", "cluster": "id", ...op fields}; response: the cluster's info
+     * {"id","datadir","port","socket_dir","install":{...},"running":bool,"version":"..."}.
+     */
+    int32_t (*cluster)(pgorch_call* call, const char* request_json, const char** response_json);
+
+    /*
+     * Provision a version through its distro plugin.
+     * request: {"db_type": "pgdg", "version": "15.20", "edition": null, "package": null}
+     * response: the install layout {"bindir","libdir","sharedir","version","major",
+     *           "catalog_version", "distro", "edition"}
+     */
+    int32_t (*provision)(pgorch_call* call, const char* request_json, const char** response_json);
+
+    /* Write an artifact into the run's results folder (relative name, no ".."). */
+    int32_t (*write_artifact)(pgorch_call* call, const char* relative_name, const void* data, size_t size);
+
+    /* Non-zero once the run was interrupted: stop soon and return PGORCH_ERR_CANCELLED. */
+    int32_t (*cancelled)(pgorch_call* call);
+
+    /* Value of a setting the plugin may read: "work_dir", "cache_dir", "run_dir", "results_dir",
+     * "scenario_dir", "runtime" ("local"|"docker"). NULL when unknown. */
+    const char* (*setting)(pgorch_call* call, const char* key);
+} pgorch_host_services;
+#define PGORCH_HOST_SERVICES_V1_SIZE ((uint32_t)sizeof(pgorch_host_services))
+
+typedef int32_t (*pgorch_callback)(const pgorch_host_services* host, pgorch_call* call,
+                                   const char* input_json);
+
+/* What a plugin exports (through PGORCH_PLUGIN_ENTRY). */
+typedef struct pgorch_plugin_descriptor {
+    uint32_t struct_size;        /* sizeof(pgorch_plugin_descriptor) as the plugin was built */
+    uint16_t abi_major;          /* PGORCH_ABI_MAJOR */
+    uint16_t abi_minor;          /* PGORCH_ABI_MINOR */
+    int32_t kind;                /* pgorch_kind */
+    const char* name;            /* registry key: `type:` of a step, `db_type:` of a distro */
+    const char* version;         /* the plugin's own version, e.g. "1.0.0" */
+    const char* description;     /* one sentence */
+    /* NULL-terminated array of option pointers (NULL: no option). */
+    const pgorch_option* const* options;
+
+    /* Optional: check the options ({"options": {...}}) before anything runs. */
+    pgorch_callback validate;
+    /* step: required. input: {"options","scenario_dir","cluster","from","to","step",...} */
+    pgorch_callback run;
+    /* distro: required. input: {"version","edition","package","options"} -> install layout */
+    pgorch_callback provision;
+    /* distro, optional: {"options"} -> {"versions": ["15.18", ...]} */
+    pgorch_callback list_versions;
+} pgorch_plugin_descriptor;
+#define PGORCH_DESCRIPTOR_V1_SIZE ((uint32_t)sizeof(pgorch_plugin_descriptor))
+
+typedef const pgorch_plugin_descriptor* (*pgorch_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PGORCH_PLUGIN_H */
