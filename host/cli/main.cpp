@@ -1,3 +1,66 @@
-#include "core/error.hpp"
+// pgorch-host: entry point. Parses the command line, sets up logging and signals, dispatches.
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "core/log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
 #include <cstdio>
-int main(int argc, char** argv) { std::puts("pgorch-host " PGORCH_VERSION); return 0; }
+#include <iostream>
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_signal(int) {
+    // Only async-signal-safe work here: the engine and the runtimes poll the flag.
+    g_cancel.store(true);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pgorch;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    auto parsed = cli::parse(args);
+    if (!parsed) {
+        cli::print_error(parsed.error());
+        return static_cast<int>(ExitCode::invalid_input);
+    }
+    cli::Options& o = *parsed;
+    if (o.version) {
+        std::cout << "pgorch-host " << PGORCH_VERSION << " (plugin ABI " << PGORCH_ABI_MAJOR << "." << PGORCH_ABI_MINOR
+                  << ")\n";
+        return 0;
+    }
+    if (o.help || o.command.empty()) {
+        std::cout << cli::usage(o.command);
+        return o.help ? 0 : static_cast<int>(ExitCode::invalid_input);
+    }
+    log::setup(o.verbosity, o.color);
+    if (!o.log_file.empty()) log::set_file(o.log_file);
+
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    int rc = 0;
+    try {
+        if (o.command == "run") rc = cli::cmd_run(o, g_cancel);
+        else if (o.command == "validate") rc = cli::cmd_validate(o);
+        else if (o.command == "list") rc = cli::cmd_list(o);
+        else if (o.command == "plugins") rc = cli::cmd_plugins(o);
+        else if (o.command == "provision") rc = cli::cmd_provision(o, g_cancel);
+    } catch (const std::exception& e) {
+        // A bug, not a user error: say so plainly.
+        spdlog::critical("internal error: {}", e.what());
+        rc = static_cast<int>(ExitCode::environment);
+    }
+    spdlog::shutdown();
+    if (g_cancel.load() && rc != 0) rc = static_cast<int>(ExitCode::interrupted);
+    return rc;
+}

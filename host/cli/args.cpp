@@ -1,0 +1,156 @@
+#include "cli/args.hpp"
+
+#include <set>
+
+namespace pgorch::cli {
+namespace {
+
+const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "help"};
+
+// Reads an option's value: "--opt=value" or the next argument.
+Expected<std::string> value_of(const std::vector<std::string>& args, size_t& i, const std::string& name,
+                               const std::optional<std::string>& inline_value) {
+    if (inline_value) return *inline_value;
+    if (i + 1 >= args.size())
+        return Error::invalid("option \"" + name + "\" needs a value", "Run \"pgorch-host --help\" for the options.");
+    return args[++i];
+}
+
+}  // namespace
+
+Expected<Options> parse(const std::vector<std::string>& args) {
+    Options o;
+    bool operands_only = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (operands_only || a.empty() || a[0] != '-' || a == "-") {
+            if (o.command.empty()) {
+                if (!kCommands.count(a))
+                    return Error::invalid("unknown command \"" + a + "\"",
+                                          "Commands are run, validate, list, plugins and provision; see \"pgorch-host --help\".");
+                o.command = a == "help" ? "" : a;
+                if (a == "help") o.help = true;
+            } else {
+                o.operands.push_back(a);
+            }
+            continue;
+        }
+        if (a == "--") { operands_only = true; continue; }
+        std::string name = a;
+        std::optional<std::string> inline_value;
+        if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+            name = a.substr(0, eq);
+            inline_value = a.substr(eq + 1);
+        }
+        auto take = [&]() { return value_of(args, i, name, inline_value); };
+        if (name == "-h" || name == "--help") o.help = true;
+        else if (name == "-V" || name == "--version") o.version = true;
+        else if (name == "-v" || name == "--verbose") o.verbosity = std::max(o.verbosity, 0) + 1;
+        else if (name == "-vv") o.verbosity = 2;
+        else if (name == "-q" || name == "--quiet") o.verbosity = -1;
+        else if (name == "--no-color") o.color = false;
+        else if (name == "--bless") o.bless = true;
+        else if (name == "--keep") o.keep = true;
+        else if (name == "--json") o.json = true;
+        else if (name == "--plugin-dir" || name == "--work-dir" || name == "--cache-dir" || name == "--log-file" ||
+                 name == "--runtime" || name == "--jobs" || name == "-j" || name == "--describe" || name == "--call" ||
+                 name == "--input" || name == "--edition" || name == "--package") {
+            auto v = take();
+            if (!v) return v.error();
+            if (name == "--plugin-dir") o.plugin_dirs.emplace_back(*v);
+            else if (name == "--work-dir") o.work_dir = *v;
+            else if (name == "--cache-dir") o.cache_dir = *v;
+            else if (name == "--log-file") o.log_file = *v;
+            else if (name == "--describe") o.describe = *v;
+            else if (name == "--call") o.call = *v;
+            else if (name == "--input") o.input = *v;
+            else if (name == "--edition") o.edition = *v;
+            else if (name == "--package") o.packages.push_back(*v);
+            else if (name == "--runtime") {
+                if (*v != "auto" && *v != "local" && *v != "docker")
+                    return Error::invalid("--runtime must be auto, local or docker, not \"" + *v + "\"");
+                o.runtime = *v;
+            } else {
+                try {
+                    size_t used = 0;
+                    o.jobs = std::stoi(*v, &used);
+                    if (used != v->size() || o.jobs < 1) throw std::invalid_argument("jobs");
+                } catch (const std::exception&) {
+                    return Error::invalid("--jobs must be a positive integer, not \"" + *v + "\"");
+                }
+            }
+        } else {
+            return Error::invalid("unknown option \"" + a + "\"", "Run \"pgorch-host --help\" for the options.");
+        }
+    }
+    return o;
+}
+
+std::string usage(const std::string& command) {
+    if (command == "run")
+        return R"(usage: pgorch-host run SCENARIO [options]
+
+Validates the scenario, provisions every PostgreSQL version it names, runs it and writes the reports.
+SCENARIO is a folder holding conf.yaml, or the name of one under scenarios/.
+
+options:
+  --runtime auto|local|docker  where to run (auto: docker when the scenario has docker: and an
+                               engine answers, otherwise local)
+  -j, --jobs N                 perf targets run side by side (default: the number of cores)
+  --bless                      write the actual plans as the expected files
+  --keep                       keep the clusters' data folders after the run
+  --work-dir DIR               where run folders go (default: $PGORCH_WORK_DIR, see README)
+  --cache-dir DIR              where provisioned versions are cached (default: $PGORCH_CACHE_DIR)
+  --log-file FILE              also log to FILE (every run logs to <run>/logs/pgorch.log)
+
+exit codes: 0 passed, 1 a check failed, 2 invalid input, 3 environment error, 130 interrupted
+)";
+    if (command == "validate")
+        return R"(usage: pgorch-host validate SCENARIO
+
+Checks conf.yaml (keys, types, files, versions as written) and the plugins it needs (step types,
+db_type, step args) without running anything. Errors are printed as file:line:column.
+exit codes: 0 valid, 2 invalid
+)";
+    if (command == "list")
+        return R"(usage: pgorch-host list [DIR]
+
+Lists the scenarios (folders with a conf.yaml) in DIR, or in the scenario folders pgorch searches.
+)";
+    if (command == "plugins")
+        return R"(usage: pgorch-host plugins [--describe NAME | --call NAME [--input JSON]] [--json]
+
+Without options: lists the plugins loaded and the ones refused (with the reason).
+  --describe NAME   the plugin's kind, version, file and declared options
+  --call NAME       invoke a step's run (or a distro's provision) with --input JSON and print
+                    the result; for plugin authors
+Plugins are searched in <prefix>/lib/pgorch/plugins, then $PGORCH_PLUGIN_PATH, then --plugin-dir.
+)";
+    if (command == "provision")
+        return R"(usage: pgorch-host provision DB_TYPE VERSION [--edition E] [--package FILE]... [--json]
+
+Installs VERSION through the DB_TYPE distro plugin (e.g. pgdg 15.20) into the cache and prints its
+layout (bindir, libdir, sharedir, exact version, catalog version).
+)";
+    return R"(usage: pgorch-host [options] COMMAND [ARGS]
+
+pgorch proves PostgreSQL upgrade paths and query plans/timings against real PostgreSQL.
+
+commands:
+  run SCENARIO         validate, run a scenario and report
+  validate SCENARIO    check a scenario without running anything
+  list [DIR]           list scenarios
+  plugins              list, describe or call plugins
+  provision T VERSION  install a PostgreSQL version through a distro plugin
+
+options:
+  -v, --verbose        more output (-vv for trace)
+  -q, --quiet          warnings and errors only
+  --no-color           no colors (NO_COLOR is respected too)
+  --plugin-dir DIR     also load plugins from DIR (repeatable)
+  -V, --version        print the version
+  -h, --help           help; "pgorch-host COMMAND --help" for a command
+)";
+}
+
+}  // namespace pgorch::cli

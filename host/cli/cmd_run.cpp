@@ -1,0 +1,116 @@
+// pgorch-host run / validate / list / provision.
+#include "cli/commands.hpp"
+#include "core/paths.hpp"
+#include "engine/engine.hpp"
+#include "scenario/locate.hpp"
+#include "scenario/parser.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace pgorch::cli {
+
+// Copies the command-line settings into the engine's run options, applying the defaults.
+static engine::RunOptions run_options(const Options& o) {
+    engine::RunOptions r;
+    r.work_dir = o.work_dir.empty() ? paths::default_work_dir() : o.work_dir;
+    r.cache_dir = o.cache_dir.empty() ? paths::default_cache_dir() : o.cache_dir;
+    r.runtime = o.runtime;
+    r.jobs = o.jobs;
+    r.bless = o.bless;
+    r.keep = o.keep;
+    return r;
+}
+
+int cmd_validate(const Options& o) {
+    if (o.operands.size() != 1) {
+        std::cerr << usage("validate");
+        return static_cast<int>(ExitCode::invalid_input);
+    }
+    plugins::Registry registry;
+    load_plugins(o, registry);
+    auto sc = load_scenario(o.operands[0], registry);
+    if (!sc) {
+        print_error(sc.error());
+        return static_cast<int>(sc.error().code);
+    }
+    std::cout << "scenario \"" << sc->name << "\" is valid: " << scenario::summarize(*sc) << "\n";
+    return 0;
+}
+
+int cmd_run(const Options& o, std::atomic<bool>& cancel) {
+    if (o.operands.size() != 1) {
+        std::cerr << usage("run");
+        return static_cast<int>(ExitCode::invalid_input);
+    }
+    plugins::Registry registry;
+    load_plugins(o, registry);
+    auto sc = load_scenario(o.operands[0], registry);
+    if (!sc) {
+        print_error(sc.error());
+        return static_cast<int>(sc.error().code);
+    }
+    spdlog::info("scenario \"{}\": {}", sc->name, scenario::summarize(*sc));
+    engine::RunOutcome out = engine::run_scenario(*sc, registry, run_options(o), cancel);
+    if (!out.summary.empty()) std::cout << out.summary << "\n";
+    for (const auto& r : out.reports) std::cout << "report: " << r.string() << "\n";
+    return static_cast<int>(out.code);
+}
+
+int cmd_list(const Options& o) {
+    std::vector<fs::path> roots;
+    if (!o.operands.empty()) roots.emplace_back(o.operands[0]);
+    else roots = paths::scenario_roots();
+    int found = 0;
+    std::error_code ec;
+    for (const auto& root : roots) {
+        if (!fs::is_directory(root, ec)) continue;
+        auto names = scenario::list_scenarios(root);
+        if (names.empty()) continue;
+        std::cout << fs::weakly_canonical(root).string() << ":\n";
+        for (const auto& n : names) {
+            std::cout << "  " << n;
+            scenario::Scenario sc;
+            if (scenario::parse_scenario(root / n, sc).ok()) std::cout << "  (" << scenario::summarize(sc) << ")";
+            std::cout << "\n";
+            ++found;
+        }
+        if (!o.operands.empty() || found) break;  // the first root with scenarios wins
+    }
+    if (!found) {
+        std::cerr << "no scenarios found (a scenario is a folder holding conf.yaml)\n";
+        return static_cast<int>(ExitCode::invalid_input);
+    }
+    return 0;
+}
+
+int cmd_provision(const Options& o, std::atomic<bool>& cancel) {
+    if (o.operands.size() != 2) {
+        std::cerr << usage("provision");
+        return static_cast<int>(ExitCode::invalid_input);
+    }
+    plugins::Registry registry;
+    load_plugins(o, registry);
+    auto install = engine::provision_version(registry, run_options(o), o.operands[0], o.operands[1], o.edition,
+                                             o.packages, cancel);
+    if (!install) {
+        print_error(install.error());
+        return static_cast<int>(install.error().code);
+    }
+    if (o.json) {
+        std::cout << boost::json::serialize(install->to_json()) << "\n";
+    } else {
+        std::cout << "version:         " << install->version << "\n"
+                  << "distro:          " << install->distro << (install->edition.empty() ? "" : " " + install->edition)
+                  << "\n"
+                  << "method:          " << install->method << "\n"
+                  << "bindir:          " << install->bindir.string() << "\n"
+                  << "libdir:          " << install->libdir.string() << "\n"
+                  << "sharedir:        " << install->sharedir.string() << "\n"
+                  << "catalog version: " << install->catalog_version << "\n";
+    }
+    return 0;
+}
+
+}  // namespace pgorch::cli

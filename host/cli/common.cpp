@@ -1,0 +1,65 @@
+// Shared by the subcommands: plugin loading, scenario loading with diagnostics, error printing.
+#include "cli/commands.hpp"
+#include "core/paths.hpp"
+#include "engine/catalog.hpp"
+#include "scenario/locate.hpp"
+#include "scenario/parser.hpp"
+#include "scenario/validate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace pgorch::cli {
+
+void print_error(const Error& e) { std::cerr << "error: " << e.str() << "\n"; }
+
+void load_plugins(const Options& o, plugins::Registry& registry, bool report_refusals) {
+    registry.load_dirs(plugins::Registry::default_search_path(o.plugin_dirs));
+    if (report_refusals)
+        for (const auto& r : registry.refusals()) spdlog::warn("{}", r.reason);
+}
+
+// Resolves a scenario argument: a folder path, else a name under one of the scenario roots.
+static Expected<fs::path> find_scenario(const std::string& arg) {
+    std::error_code ec;
+    if (fs::is_regular_file(fs::path(arg) / "conf.yaml", ec)) return fs::absolute(arg);
+    if (fs::path(arg).filename() == "conf.yaml" && fs::is_regular_file(arg, ec))
+        return fs::absolute(fs::path(arg).parent_path());
+    std::vector<std::string> available;
+    for (const fs::path& root : paths::scenario_roots()) {
+        if (!fs::is_directory(root, ec)) continue;
+        auto found = scenario::resolve_scenario(arg, root);
+        if (found) return *found;
+        for (auto& n : scenario::list_scenarios(root))
+            if (std::find(available.begin(), available.end(), n) == available.end()) available.push_back(n);
+    }
+    std::string list;
+    for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
+    return Error::invalid("scenario \"" + arg + "\" not found",
+                          available.empty()
+                              ? "Give the path of a folder holding conf.yaml."
+                              : "You must input the scenario name or a folder holding conf.yaml, for example: " +
+                                    list + ".");
+}
+
+Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Registry& registry) {
+    auto dir = find_scenario(arg);
+    if (!dir) return dir.error();
+    scenario::Scenario sc;
+    scenario::Diagnostics diag = scenario::parse_scenario(*dir, sc);
+    if (diag.ok()) {
+        engine::RegistryCatalog catalog(registry);
+        scenario::validate_against_plugins(sc, catalog, diag);
+    }
+    for (const auto& w : diag.warnings) std::cerr << "warning: " << w.str() << "\n";
+    for (const auto& e : diag.errors) print_error(e);
+    if (!diag.ok()) {
+        return Error::invalid(std::to_string(diag.errors.size()) + " error" + (diag.errors.size() == 1 ? "" : "s") +
+                                  " in scenario \"" + dir->filename().string() + "\"",
+                              "Fix the manifest and run \"pgorch-host validate\" again; nothing was run.");
+    }
+    return sc;
+}
+
+}  // namespace pgorch::cli

@@ -1,0 +1,107 @@
+#include "core/log.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+namespace pgorch::log {
+namespace {
+
+std::mutex g_secrets_mutex;
+std::vector<std::string> g_secrets;
+
+// Forwards each message to the wrapped sinks after redacting secrets from its text.
+class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    void set_console(spdlog::sink_ptr s) { std::lock_guard l(mutex_); console_ = std::move(s); }
+    void set_file(spdlog::sink_ptr s) { std::lock_guard l(mutex_); file_ = std::move(s); }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        std::string text = redact(std::string_view(msg.payload.data(), msg.payload.size()));
+        spdlog::details::log_msg copy = msg;
+        copy.payload = spdlog::string_view_t(text.data(), text.size());
+        if (console_ && console_->should_log(msg.level)) console_->log(copy);
+        if (file_ && file_->should_log(msg.level)) file_->log(copy);
+    }
+    void flush_() override {
+        if (console_) console_->flush();
+        if (file_) file_->flush();
+    }
+
+private:
+    spdlog::sink_ptr console_, file_;
+};
+
+std::shared_ptr<RedactingSink> g_sink;
+
+}  // namespace
+
+// Configures the default logger with a console sink behind redaction.
+void setup(int verbosity, bool color) {
+    if (!g_sink) {
+        g_sink = std::make_shared<RedactingSink>();
+        auto logger = std::make_shared<spdlog::logger>("pgorch", g_sink);
+        spdlog::set_default_logger(logger);
+    }
+    if (const char* nc = std::getenv("NO_COLOR"); nc && *nc) color = false;
+    spdlog::sink_ptr console;
+    if (color) console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    else console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    console->set_pattern(verbosity >= 1 ? "%H:%M:%S.%e %^%-5l%$ %v" : "%^%l%$: %v");
+    auto level = verbosity < 0    ? spdlog::level::warn
+                 : verbosity == 0 ? spdlog::level::info
+                 : verbosity == 1 ? spdlog::level::debug
+                                  : spdlog::level::trace;
+    console->set_level(level);
+    g_sink->set_console(console);
+    spdlog::default_logger()->set_level(spdlog::level::trace);
+    spdlog::default_logger()->flush_on(spdlog::level::warn);
+    register_env_secrets();
+}
+
+// Sends everything at debug and above to the run's log file too.
+void set_file(const std::filesystem::path& file) {
+    if (!g_sink) setup(0, false);
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), false);
+    sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l [%t] %v");
+    sink->set_level(spdlog::level::debug);
+    g_sink->set_file(sink);
+}
+
+void close_file() {
+    if (g_sink) g_sink->set_file(nullptr);
+}
+
+void add_secret(std::string value) {
+    if (value.size() < 3) return;  // too short to redact without mangling ordinary text
+    std::lock_guard l(g_secrets_mutex);
+    for (const auto& s : g_secrets)
+        if (s == value) return;
+    g_secrets.push_back(std::move(value));
+}
+
+// Replaces every registered secret in text by "***".
+std::string redact(std::string_view text) {
+    std::string out(text);
+    std::lock_guard l(g_secrets_mutex);
+    for (const auto& s : g_secrets) {
+        for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos + 3))
+            out.replace(pos, s.size(), "***");
+    }
+    return out;
+}
+
+void register_env_secrets() {
+    for (const char* name : {"NEXUS_USER_PASSWORD", "PGPASSWORD", "DOCKER_PASSWORD", "PGORCH_REGISTRY_PASSWORD",
+                             "PGORCH_REGISTRY_TOKEN"})
+        if (const char* v = std::getenv(name); v && *v) add_secret(v);
+}
+
+}  // namespace pgorch::log

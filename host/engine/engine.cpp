@@ -1,0 +1,175 @@
+// run_scenario: the run folder, the runtime, the services plugins see, then the perf or upgrade flow.
+#include "engine/engine.hpp"
+
+#include "cluster/cluster.hpp"
+#include "core/log.hpp"
+#include "engine/provision.hpp"
+#include "engine/services.hpp"
+#include "plugins/registry.hpp"
+#include "runtime/local_runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+namespace pgorch::engine {
+namespace {
+
+// "<scenario>-20261121-084512-<pid>": sortable, unique on this machine.
+std::string make_run_id(const std::string& scenario_name) {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    return scenario_name + "-" + stamp + "-" + std::to_string(getpid());
+}
+
+// Everything one run owns, built in order and torn down in reverse.
+struct RunResources {
+    std::unique_ptr<runtime::Runtime> runtime;
+    std::unique_ptr<cluster::ClusterManager> clusters;
+    std::unique_ptr<RunServices> services;
+    std::unique_ptr<Provisioner> provisioner;
+};
+
+// Builds runtime, clusters, services and provisioner for a run folder.
+Expected<RunResources> make_resources(plugins::Registry& registry, const RunOptions& options, const fs::path& run_dir,
+                                      const fs::path& results_dir, const fs::path& scenario_dir,
+                                      std::atomic<bool>& cancel) {
+    RunResources r;
+    r.runtime = runtime::make_local_runtime(run_dir);
+    r.clusters = std::make_unique<cluster::ClusterManager>(*r.runtime, run_dir);
+    std::map<std::string, std::string> settings = {
+        {"work_dir", options.work_dir.string()},     {"cache_dir", options.cache_dir.string()},
+        {"run_dir", run_dir.string()},               {"results_dir", results_dir.string()},
+        {"scenario_dir", scenario_dir.string()},     {"runtime", r.runtime->name()},
+    };
+    // RunServices and Provisioner refer to each other: the services learn the provisioner below.
+    auto holder = std::make_shared<Provisioner*>(nullptr);
+    ProvisionFn fn = [holder](const std::string& t, const std::string& v, const std::string& e,
+                              const std::vector<std::string>& p) -> Expected<cluster::Install> {
+        return (*holder)->provision(t, v, e, p);
+    };
+    r.services = std::make_unique<RunServices>(*r.runtime, *r.clusters, fn, settings, results_dir, cancel);
+    r.provisioner = std::make_unique<Provisioner>(registry, *r.services);
+    *holder = r.provisioner.get();
+    return r;
+}
+
+// Creates a folder the service user can use (the run folder is shared with PostgreSQL).
+Status make_run_dirs(runtime::Runtime& rt, const std::vector<fs::path>& dirs) {
+    for (const auto& d : dirs)
+        if (Status s = rt.make_dir(d); !s) return s;
+    return {};
+}
+
+// Propagates Ctrl-C to the runtime (which stops running commands) while a run is under way.
+class CancelWatcher {
+public:
+    CancelWatcher(std::atomic<bool>& cancel, runtime::Runtime& rt)
+        : thread_([this, &cancel, &rt] {
+              while (!done_.load()) {
+                  if (cancel.load()) {
+                      spdlog::warn("interrupted: stopping what this run started");
+                      rt.cancel();
+                      return;
+                  }
+                  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+              }
+          }) {}
+    ~CancelWatcher() {
+        done_.store(true);
+        thread_.join();
+    }
+
+private:
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
+}  // namespace
+
+RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registry, const RunOptions& options,
+                        std::atomic<bool>& cancel) {
+    RunContext ctx;
+    ctx.scenario = &sc;
+    ctx.registry = &registry;
+    ctx.options = options;
+    ctx.cancel = &cancel;
+    ctx.run_id = make_run_id(sc.name);
+    ctx.run_dir = options.work_dir / ctx.run_id;
+    ctx.results_dir = ctx.run_dir / "results";
+
+    std::error_code ec;
+    fs::create_directories(ctx.run_dir / "logs", ec);
+    fs::create_directories(ctx.results_dir, ec);
+    fs::create_directories(options.cache_dir, ec);
+    if (ec) {
+        return {ExitCode::environment,
+                "cannot create the run folder \"" + ctx.run_dir.string() + "\": " + ec.message() +
+                    " (set --work-dir or PGORCH_WORK_DIR to a writable folder)",
+                {}};
+    }
+    log::set_file(ctx.run_dir / "logs" / "pgorch.log");
+    spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
+
+    if (options.runtime == "docker" || (options.runtime == "auto" && sc.docker)) {
+        if (options.runtime == "docker")
+            return {ExitCode::environment, "the docker runtime is not available in this build yet (use --runtime local)", {}};
+        spdlog::warn("scenario has a docker: section but the docker runtime is not available in this build; running locally");
+    }
+
+    auto res = make_resources(registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
+    if (!res) return {res.error().code, res.error().str(), {}};
+    if (Status s = make_run_dirs(*res->runtime, {ctx.run_dir, ctx.run_dir / "clusters", ctx.run_dir / "logs",
+                                                 ctx.results_dir});
+        !s)
+        return {s.error().code, s.error().str(), {}};
+    ctx.runtime = res->runtime.get();
+    ctx.clusters = res->clusters.get();
+    ctx.services = res->services.get();
+    ctx.provisioner = res->provisioner.get();
+
+    RunOutcome out;
+    {
+        CancelWatcher watcher(cancel, *ctx.runtime);
+        out = sc.kind == scenario::Kind::perf ? run_perf(ctx) : run_upgrade(ctx);
+        ctx.clusters->stop_all();
+    }
+    if (cancel.load()) out.code = ExitCode::interrupted;
+    if (!options.keep && out.code != ExitCode::check_failed) {
+        // Data folders are large; logs and results stay. A failed check keeps them for inspection.
+        fs::remove_all(ctx.run_dir / "clusters", ec);
+    }
+    out.reports.push_back(ctx.run_dir / "logs" / "pgorch.log");
+    spdlog::info("run {}: {}", ctx.run_id, out.code == ExitCode::passed ? "passed" : "not passed");
+    log::close_file();
+    return out;
+}
+
+Expected<cluster::Install> provision_version(plugins::Registry& registry, const RunOptions& options,
+                                             const std::string& db_type, const std::string& version,
+                                             const std::string& edition, const std::vector<std::string>& packages,
+                                             std::atomic<bool>& cancel) {
+    fs::path run_dir = options.work_dir / ("provision-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::create_directories(run_dir, ec);
+    fs::create_directories(options.cache_dir, ec);
+    auto res = make_resources(registry, options, run_dir, run_dir / "results", fs::current_path(), cancel);
+    if (!res) return res.error();
+    Expected<cluster::Install> install = Error::environment("not provisioned");
+    {
+        CancelWatcher watcher(cancel, *res->runtime);
+        install = res->provisioner->provision(db_type, version, edition, packages);
+    }
+    res->clusters.reset();
+    fs::remove_all(run_dir, ec);
+    return install;
+}
+
+}  // namespace pgorch::engine
