@@ -1,7 +1,6 @@
 // Shared by the subcommands: plugin loading, scenario loading with diagnostics, error printing.
 #include "cli/commands.hpp"
 #include "core/paths.hpp"
-#include "engine/catalog.hpp"
 #include "scenario/locate.hpp"
 #include "scenario/parser.hpp"
 #include "scenario/validate.hpp"
@@ -49,7 +48,7 @@ Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Regi
     scenario::Scenario sc;
     scenario::Diagnostics diag = scenario::parse_scenario(*dir, sc);
     if (diag.ok()) {
-        engine::RegistryCatalog catalog(registry);
+        scenario::RegistryCatalog catalog(registry);
         scenario::validate_against_plugins(sc, catalog, diag);
     }
     for (const auto& w : diag.warnings) std::cerr << "warning: " << w.str() << "\n";
