@@ -10,8 +10,9 @@
  * order, and refuses the plugin with one sentence naming the file and the mismatch:
  *   1. the entry symbol is present;
  *   2. abi_major equals the host's PGORCH_ABI_MAJOR;
- *   3. struct_size is at least PGORCH_DESCRIPTOR_V1_SIZE (and every option's struct_size is
- *      at least PGORCH_OPTION_V1_SIZE);
+ *   3. struct_size is at least PGORCH_DESCRIPTOR_MIN_SIZE (the fields up to `options`) and
+ *      every option's struct_size at least PGORCH_OPTION_MIN_SIZE (up to `flags`); fields past
+ *      the declared size read as NULL, so a callback the plugin's struct does not reach is absent;
  *   4. name is set, kind is known, and the callbacks required for the kind are non-NULL
  *      (step: run; distro: provision);
  *   5. no plugin with the same name was loaded before.
@@ -94,6 +95,8 @@ typedef struct pgorch_option {
     const char* description;     /* one sentence */
 } pgorch_option;
 #define PGORCH_OPTION_V1_SIZE ((uint32_t)sizeof(pgorch_option))
+/* The smallest option struct a host accepts: key, type and flags. */
+#define PGORCH_OPTION_MIN_SIZE ((uint32_t)offsetof(pgorch_option, default_value))
 
 typedef struct pgorch_call pgorch_call; /* opaque: one callback invocation */
 
@@ -187,6 +190,8 @@ typedef struct pgorch_plugin_descriptor {
     pgorch_callback list_versions;
 } pgorch_plugin_descriptor;
 #define PGORCH_DESCRIPTOR_V1_SIZE ((uint32_t)sizeof(pgorch_plugin_descriptor))
+/* The smallest descriptor a host accepts: everything up to and including `options`. */
+#define PGORCH_DESCRIPTOR_MIN_SIZE ((uint32_t)offsetof(pgorch_plugin_descriptor, validate))
 
 typedef const pgorch_plugin_descriptor* (*pgorch_plugin_entry_fn)(void);
 
