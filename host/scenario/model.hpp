@@ -67,12 +67,21 @@ struct PerfCase {
     SourceLocation where;
 };
 
+// `verify:` of an upgrade scenario (top level: every step; in a step: that step only): patterns
+// `KIND` or `KIND:[DB/]NAME-GLOB` for the verification after each step (engine/verify.hpp).
+struct VerifySettings {
+    std::vector<Text> ignore;            // not compared at all
+    std::vector<Text> expected_changes;  // compared and reported, but not a failure
+    SourceLocation where;
+};
+
 struct UpgradeStep {
     Text type;                     // registry key of a step plugin: pg_upgrade, minor, pg_dumpall ...
     DbTarget target;               // db_type defaults to the scenario's
     std::vector<FileRef> pre_scripts, post_scripts, verifiers;
     ArgMap args;                   // e.g. pg_upgrade: "--link"
     SourceLocation where;
+    std::optional<VerifySettings> verify;  // added by the upgrade module
 };
 
 enum class Kind { perf, upgrade };
@@ -99,6 +108,9 @@ struct Scenario {
     std::vector<FileRef> initial_script;
     double performance_coefficient = 1.0;
     std::vector<PerfCase> cases;
+
+    // kind: upgrade, added by the upgrade module
+    std::optional<VerifySettings> verify;
 };
 
 // Every problem found, in file order. A scenario with errors must not run.

@@ -1,0 +1,22 @@
+// Resolving the files a scenario names, strictly inside its folder.
+#pragma once
+
+#include "scenario/model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgorch::scenario {
+
+// Finds `name.value` in the scenario folder `dir` (absolute): tries `<prefix>/<name>` for each
+// prefix in order ("" is the folder itself). Refuses a name that escapes the folder (`../x`,
+// an absolute path outside it, a symbolic link pointing outside it) and a name that is not a
+// regular file; a missing file is an Error naming every place looked at. The Error is located
+// at `name.where`.
+Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
+                               const std::vector<std::string>& prefixes);
+
+// True when `path` is `root` or lies below it (both compared lexically, already normalized).
+bool is_within(const fs::path& root, const fs::path& path);
+
+}  // namespace pgorch::scenario

@@ -1,0 +1,17 @@
+// Reading a scenario folder's conf.yaml (the original tool's format) into the model.
+#pragma once
+
+#include "scenario/model.hpp"
+
+namespace pgorch::scenario {
+
+// Parses `dir`/conf.yaml (kind: perf or kind: upgrade) into `out`, resolving every file it
+// names inside `dir` (see files.hpp for the lookup order of each field). Never throws on bad
+// input: every problem is collected, in file order, as an Error with code invalid_input and a
+// location (file = `dir`/conf.yaml as given, 1-based line and column), plus warnings (e.g. a
+// perf scenario without cases). `out` is filled as far as the input allows; it must not be run
+// unless the result is ok(). Versions are kept exactly as written ("16.10" is not 16.1);
+// db_type defaults to "pgdg" and steps inherit the scenario's db_type.
+Diagnostics parse_scenario(const fs::path& dir, Scenario& out);
+
+}  // namespace pgorch::scenario

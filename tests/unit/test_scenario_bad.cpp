@@ -1,0 +1,109 @@
+// The corpus of malformed manifests (tests/fixtures/scenarios/bad/<NN-name>/): each one must give
+// exactly the error its expect.txt describes ("line:column", a message substring, and optionally
+// "hint: <substring>"), at that position of that conf.yaml, without throwing.
+#include "scenario/parser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace pgorch::scenario;
+
+namespace {
+
+struct Expectation {
+    int line = 0, column = 0;
+    std::string message, hint;
+};
+
+// Reads expect.txt: "L:C", then the message substring, then an optional "hint: ..." line.
+Expectation read_expectation(const fs::path& file) {
+    std::ifstream in(file);
+    std::string pos, message, hint;
+    std::getline(in, pos);
+    std::getline(in, message);
+    std::getline(in, hint);
+    Expectation e;
+    auto colon = pos.find(':');
+    REQUIRE(colon != std::string::npos);
+    e.line = std::stoi(pos.substr(0, colon));
+    e.column = std::stoi(pos.substr(colon + 1));
+    e.message = message;
+    if (hint.rfind("hint: ", 0) == 0) e.hint = hint.substr(6);
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]") {
+    const fs::path root = fs::path(PGORCH_TEST_FIXTURES) / "scenarios" / "bad";
+    std::vector<fs::path> cases;
+    for (const auto& entry : fs::directory_iterator(root))
+        if (entry.is_directory()) cases.push_back(entry.path());
+    std::sort(cases.begin(), cases.end());
+    REQUIRE(cases.size() >= 20);
+
+    for (const auto& dir : cases) {
+        DYNAMIC_SECTION(dir.filename().string()) {
+            REQUIRE(fs::exists(dir / "expect.txt"));
+            const Expectation want = read_expectation(dir / "expect.txt");
+            Scenario s;
+            Diagnostics d;
+            REQUIRE_NOTHROW(d = parse_scenario(dir, s));
+            for (const auto& e : d.errors) UNSCOPED_INFO(e.str());
+            REQUIRE(d.errors.size() == 1);
+            const auto& e = d.errors.front();
+            CHECK(e.code == pgorch::ExitCode::invalid_input);
+            REQUIRE(e.where);
+            CHECK(e.where->file == (dir / "conf.yaml").string());
+            CHECK(e.where->line == want.line);
+            CHECK(e.where->column == want.column);
+            CHECK_THAT(e.message, Catch::Contains(want.message));
+            // Style: messages are lowercase and end without a period.
+            CHECK_FALSE(e.message.empty());
+            CHECK(e.message.back() != '.');
+            CHECK_FALSE(std::isupper(static_cast<unsigned char>(e.message.front())));
+            if (!want.hint.empty()) CHECK_THAT(e.hint, Catch::Contains(want.hint));
+            if (!e.hint.empty()) CHECK((e.hint.back() == '.' || e.hint.back() == '?'));
+        }
+    }
+}
+
+TEST_CASE("errors are all collected, in file order", "[scenario][bad]") {
+    fs::path dir = fs::temp_directory_path() / "pgorch-test-scenario-many";
+    fs::create_directories(dir);
+    {
+        std::ofstream(dir / "conf.yaml") << "kind: upgrade\n"
+                                            "db_version: \"15.18\"\n"
+                                            "stepz: []\n"
+                                            "steps:\n"
+                                            "  - type: minor\n"
+                                            "    pre_scripts: missing.sh\n"
+                                            "  - type: pg_upgrade\n"
+                                            "    db_version: 17.11\n"
+                                            "    args: {pg_upgrade: \"--link 'x\"}\n"
+                                            "docker: {host_port: 0}\n";
+    }
+    Scenario s;
+    Diagnostics d = parse_scenario(dir, s);
+    std::vector<std::pair<int, std::string>> got;
+    for (const auto& e : d.errors) got.emplace_back(e.where->line, e.message);
+    REQUIRE(got.size() == 5);
+    CHECK(got[0] == std::pair<int, std::string>{3, "unknown key \"stepz\" at top level"});
+    CHECK(d.errors[0].hint == "Did you mean \"steps\"?");
+    CHECK(got[1].first == 5);
+    CHECK(got[1].second == "step 1 has no \"db_version\"");
+    CHECK(got[2].first == 6);
+    CHECK_THAT(got[2].second, Catch::StartsWith("file \"missing.sh\" not found (looked for \"missing.sh\", \"scripts/missing.sh\")"));
+    CHECK(got[3].first == 9);
+    CHECK_THAT(got[3].second, Catch::Contains("unterminated single quote"));
+    CHECK(got[4].first == 10);
+    CHECK_THAT(got[4].second, Catch::Contains("\"host_port\" in \"docker\" must be a port number"));
+    // What could be read is there.
+    REQUIRE(s.steps.size() == 2);
+    CHECK(s.steps[1].target.db_version.value == "17.11");
+    fs::remove_all(dir);
+}

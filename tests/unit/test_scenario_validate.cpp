@@ -1,0 +1,186 @@
+// validate_against_plugins with a fake catalog of plugins.
+#include "scenario/parser.hpp"
+#include "scenario/validate.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+namespace fs = std::filesystem;
+using namespace pgorch;
+using namespace pgorch::scenario;
+
+namespace {
+
+class FakeCatalog : public PluginCatalog {
+public:
+    std::map<std::string, std::vector<plugins::OptionSpec>> steps, distros;
+
+    std::vector<std::string> names(plugins::Kind kind) const override {
+        std::vector<std::string> out;
+        for (const auto& [name, opts] : kind == plugins::Kind::step ? steps : distros) out.push_back(name);
+        return out;  // std::map keeps them sorted
+    }
+    const std::vector<plugins::OptionSpec>* options(plugins::Kind kind, std::string_view name) const override {
+        const auto& m = kind == plugins::Kind::step ? steps : distros;
+        auto it = m.find(std::string(name));
+        return it == m.end() ? nullptr : &it->second;
+    }
+};
+
+plugins::OptionSpec option(std::string key, bool required = false, bool ignored = false,
+                           pgorch_option_type type = PGORCH_OPT_STRING) {
+    plugins::OptionSpec o;
+    o.key = std::move(key);
+    o.required = required;
+    o.ignored = ignored;
+    o.type = type;
+    return o;
+}
+
+// The catalog of a complete installation: the seed's step types and both distributions.
+FakeCatalog full_catalog() {
+    FakeCatalog c;
+    c.distros["pgdg"] = {};
+    c.distros["ttdb"] = {};
+    c.steps["pg_upgrade"] = {option("pg_upgrade")};
+    c.steps["minor"] = {option("pg_upgrade", false, true)};
+    c.steps["pg_dumpall"] = {option("pg_dumpall"), option("pg_restore")};
+    c.steps["inplace_catalog"] = {};
+    c.steps["explain"] = {};
+    c.steps["timing"] = {};
+    return c;
+}
+
+Scenario parse_good(const std::string& name) {
+    Scenario s;
+    Diagnostics d = parse_scenario(fs::path(PGORCH_TEST_FIXTURES) / "scenarios" / "good" / name, s);
+    REQUIRE(d.ok());
+    return s;
+}
+
+Text text(std::string v, int line) { return Text{std::move(v), SourceLocation{"conf.yaml", line, 3}}; }
+
+}  // namespace
+
+TEST_CASE("the seed's scenarios validate against a full catalog", "[scenario][validate]") {
+    const FakeCatalog catalog = full_catalog();
+    for (std::string name : {"perf_example", "perf_test", "upgrade_example", "string_or_list"}) {
+        Diagnostics d;
+        validate_against_plugins(parse_good(name), catalog, d);
+        INFO(name);
+        for (const auto& e : d.errors) UNSCOPED_INFO(e.str());
+        CHECK(d.ok());
+        CHECK(d.warnings.empty());
+    }
+}
+
+TEST_CASE("an option flagged ignored is a warning: the seed's minor step with pg_upgrade args", "[scenario][validate]") {
+    Scenario s = parse_good("upgrade_test");
+    Diagnostics d;
+    validate_against_plugins(s, full_catalog(), d);
+    CHECK(d.ok());
+    REQUIRE(d.warnings.size() == 1);
+    CHECK(d.warnings[0].message == "option \"pg_upgrade\" has no effect on step plugin \"minor\" in step 2");
+    CHECK(d.warnings[0].where->line == 20);
+}
+
+TEST_CASE("missing plugins and undeclared options are errors with hints", "[scenario][validate]") {
+    Scenario s;
+    s.kind = Kind::upgrade;
+    s.start.db_type = text("pgdb", 2);
+    s.start.db_version = text("15.18", 3);
+    UpgradeStep a;
+    a.type = text("pg_upgrad", 5);
+    a.target.db_type = s.start.db_type;  // inherited: reported once
+    a.where = SourceLocation{"conf.yaml", 5, 5};
+    UpgradeStep b;
+    b.type = text("pg_dumpall", 7);
+    b.target.db_type = text("ttdb", 8);
+    b.args["pg_dumpal"] = text("--clean", 9);
+    b.args["verbose"] = text("-v", 10);
+    b.where = SourceLocation{"conf.yaml", 7, 5};
+    s.steps = {a, b};
+
+    Diagnostics d;
+    validate_against_plugins(s, full_catalog(), d);
+    REQUIRE(d.errors.size() == 4);
+    CHECK(d.errors[0].message == "no distro plugin \"pgdb\" for \"db_type\"");
+    CHECK(d.errors[0].hint == "Did you mean \"pgdg\"? Available distro plugins: pgdg, ttdb.");
+    CHECK(d.errors[0].where->line == 2);
+    CHECK(d.errors[1].message == "no step plugin \"pg_upgrad\" for step 1");
+    CHECK(d.errors[1].hint ==
+          "Did you mean \"pg_upgrade\"? Available step plugins: explain, inplace_catalog, minor, pg_dumpall, "
+          "pg_upgrade, timing.");
+    CHECK(d.errors[2].message == "option \"pg_dumpal\" is not declared by step plugin \"pg_dumpall\" in step 2");
+    CHECK(d.errors[2].hint == "Did you mean \"pg_dumpall\"?");
+    CHECK(d.errors[3].message == "option \"verbose\" is not declared by step plugin \"pg_dumpall\" in step 2");
+    CHECK(d.errors[3].hint == "Its options are: pg_dumpall, pg_restore.");
+    CHECK(d.errors[3].where->line == 10);
+}
+
+TEST_CASE("required options, option types and quoting are checked", "[scenario][validate]") {
+    FakeCatalog catalog = full_catalog();
+    catalog.steps["custom"] = {option("target", true), option("jobs", false, false, PGORCH_OPT_INTEGER),
+                               option("check", false, false, PGORCH_OPT_BOOLEAN)};
+    Scenario s;
+    s.kind = Kind::upgrade;
+    s.start.db_type = text("pgdg", 1);
+    s.args["initdb"] = text("--locale='ru_RU", 2);
+    UpgradeStep st;
+    st.type = text("custom", 4);
+    st.target.db_type = s.start.db_type;
+    st.where = SourceLocation{"conf.yaml", 4, 5};
+    st.args["jobs"] = text("two", 6);
+    st.args["check"] = text("yes", 7);
+    s.steps = {st};
+
+    Diagnostics d;
+    validate_against_plugins(s, catalog, d);
+    REQUIRE(d.errors.size() == 3);
+    CHECK(d.errors[0].message == "arguments for \"initdb\" in \"args\": unterminated single quote at character 10");
+    CHECK(d.errors[1].message == "step 1 (custom): required option \"target\" is missing");
+    CHECK(d.errors[1].where->line == 4);
+    CHECK(d.errors[2].message == "option \"jobs\" of step plugin \"custom\" must be an integer, not \"two\"");
+
+    // A quoting error the parser already reported is not reported twice.
+    Diagnostics again;
+    again.errors.push_back(Error::invalid("arguments for \"initdb\" in \"db_args\": x").at(s.args["initdb"].where));
+    validate_against_plugins(s, catalog, again);
+    CHECK(again.errors.size() == 3);
+}
+
+TEST_CASE("perf scenarios need the explain and timing plugins they use", "[scenario][validate]") {
+    Scenario s = parse_good("perf_example");
+    FakeCatalog catalog = full_catalog();
+    catalog.steps.erase("timing");
+    catalog.steps.erase("explain");
+    catalog.distros.erase("ttdb");
+    Diagnostics d;
+    validate_against_plugins(s, catalog, d);
+    REQUIRE(d.errors.size() == 3);
+    CHECK(d.errors[0].message == "no distro plugin \"ttdb\" for \"db_type\"");
+    CHECK(d.errors[0].where->line == 5);
+    CHECK(d.errors[1].message == "no step plugin \"explain\" to run the explain queries");
+    CHECK(d.errors[1].where->line == 28);
+    CHECK(d.errors[2].message == "no step plugin \"timing\" to run the timing queries");
+    CHECK(d.errors[2].where->line == 36);
+
+    // A scenario with only timing queries needs only the timing plugin.
+    Scenario only_timing = s;
+    for (auto& c : only_timing.cases) c.explain_queries.clear();
+    Diagnostics d2;
+    catalog.distros["ttdb"] = {};
+    validate_against_plugins(only_timing, catalog, d2);
+    REQUIRE(d2.errors.size() == 1);
+    CHECK(d2.errors[0].message == "no step plugin \"timing\" to run the timing queries");
+}
+
+TEST_CASE("an empty catalog says no plugin is loaded", "[scenario][validate]") {
+    FakeCatalog empty;
+    Diagnostics d;
+    validate_against_plugins(parse_good("upgrade_example"), empty, d);
+    REQUIRE(d.errors.size() == 4);
+    CHECK(d.errors[0].hint == "No distro plugin is loaded; check the plugin folders (pgorch-host plugins).");
+    CHECK(d.errors[1].hint == "No step plugin is loaded; check the plugin folders (pgorch-host plugins).");
+}
