@@ -1,0 +1,253 @@
+// The perf flow: every db_params entry side by side (bounded by --jobs), then --bless, the
+// results (results/conf.yaml, report.json), the comparison with expected/conf.yaml and the
+// console summary.
+#include "engine/engine.hpp"
+#include "engine/perf_target.hpp"
+#include "engine/services.hpp"
+
+#include "core/args.hpp"
+#include "plugins/registry.hpp"
+#include "report/perf_options.hpp"
+#include "report/perf_plan.hpp"
+#include "report/perf_results.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace pgorch::engine {
+
+namespace json = boost::json;
+using perf::PerfPlugins;
+
+namespace {
+
+// Options of a perf plugin from the scenario's `args: <plugin>: "--key=value ..."` (a word
+// without "=" is "true"; dashes in keys become underscores).
+Expected<json::object> plugin_options(const scenario::Scenario& sc, const std::string& plugin) {
+    json::object out;
+    auto it = sc.args.find(plugin);
+    if (it == sc.args.end()) return out;
+    auto words = split_args(it->second.value);
+    if (!words) return Error(words.error()).at(it->second.where);
+    for (std::string w : *words) {
+        while (!w.empty() && w.front() == '-') w.erase(0, 1);
+        std::size_t eq = w.find('=');
+        std::string key = w.substr(0, eq);
+        std::replace(key.begin(), key.end(), '-', '_');
+        if (key.empty())
+            return Error::invalid("\"" + plugin + "\" in args: an option has no name",
+                                  "Write options as --name=value.").at(it->second.where);
+        out[key] = eq == std::string::npos ? std::string("true") : w.substr(eq + 1);
+    }
+    return out;
+}
+
+// Finds a needed step plugin and checks the scenario's options with its validate callback.
+Status prepare_plugin(RunContext& ctx, const std::string& name, plugins::Plugin*& plugin, json::object& options) {
+    plugin = ctx.registry->find(plugins::Kind::step, name);
+    if (!plugin)
+        return Error::invalid("no step plugin \"" + name + "\"",
+                              "Run `pgorch-host plugins` to see the plugins this host has loaded.");
+    auto o = plugin_options(*ctx.scenario, name);
+    if (!o) return o.error();
+    options = std::move(*o);
+    if (plugin->has(plugins::Callback::validate)) {
+        plugins::CallOutcome v = plugin->call(plugins::Callback::validate, *ctx.services, {{"options", options}});
+        if (!v.ok()) {
+            Error e = Error::invalid("\"" + name + "\" in args: " + v.error);
+            if (auto it = ctx.scenario->args.find(name); it != ctx.scenario->args.end()) e.at(it->second.where);
+            return e;
+        }
+    }
+    return {};
+}
+
+// Runs the targets on up to `jobs` threads; each thread takes the next target not yet started.
+void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report::TargetResult>& out) {
+    const auto& targets = ctx.scenario->db_params;
+    out.resize(targets.size());
+    std::size_t jobs = ctx.options.jobs > 0 ? static_cast<std::size_t>(ctx.options.jobs)
+                                            : std::max(1u, std::thread::hardware_concurrency());
+    jobs = std::min(jobs, targets.size());
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < targets.size(); i = next++) {
+            try {
+                out[i] = perf::run_target(ctx, targets[i], i, plugins);
+            } catch (const std::exception& e) {  // a bug: keep the other targets going
+                out[i].version = targets[i].db_version.value;
+                out[i].error = Error::failed(std::string("internal error: ") + e.what());
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t j = 1; j < jobs; ++j) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+}
+
+// Writes the first expected file of each mismatching plan (once per file: a later target whose
+// plan differs from what was written stays a mismatch) and marks the blessed plans as matching.
+void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& results) {
+    const auto norm = report::PlanNormalization::parse(report::options::strings(plugins.explain_options, "normalize"));
+    std::map<fs::path, std::string> written;
+    for (report::TargetResult& t : results.targets)
+        for (std::size_t ci = 0; ci < t.cases.size(); ++ci)
+            for (std::size_t xi = 0; xi < t.cases[ci].explain.size(); ++xi) {
+                report::ExplainResult& x = t.cases[ci].explain[xi];
+                const json::value* b = x.detail.if_contains("bless");
+                const auto& q = ctx.scenario->cases[ci].explain_queries[xi];
+                const json::value* bless_text = b && b->is_object() ? b->as_object().if_contains("text") : nullptr;
+                if (!bless_text || !bless_text->is_string() || q.expected.empty()) continue;
+                const scenario::FileRef& file = q.expected.front();
+                const std::string text(bless_text->as_string());
+                auto mark = [&] {
+                    x.result = "match";
+                    x.matched_expected_file = file.as_written;
+                    x.detail["blessed"] = true;
+                };
+                if (auto it = written.find(file.path); it != written.end()) {
+                    if (report::match_plan(text, {{file.as_written, it->second}}, norm).matched) mark();
+                    continue;
+                }
+                report::BlessedFile bf{t.db_type + " " + t.version, t.cases[ci].name, x.query, file.as_written,
+                                       file.path, !fs::exists(file.path), {}};
+                std::error_code ec;
+                fs::create_directories(file.path.parent_path(), ec);
+                std::ofstream f(file.path, std::ios::binary | std::ios::trunc);
+                f << text;
+                f.close();
+                if (!f) bf.error = "cannot write \"" + file.path.string() + "\"";
+                else {
+                    written[file.path] = text;
+                    mark();
+                    spdlog::info("blessed {} ({})", file.path.string(), bf.target);
+                }
+                results.blessed.push_back(std::move(bf));
+            }
+}
+
+// Writes a text file, creating its folder.
+Status write_text(const fs::path& p, const std::string& text) {
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) return Error::environment("cannot write \"" + p.string() + "\"");
+    return {};
+}
+
+// results/conf.yaml in the scenario folder and results_dir, the expected comparison, report.json.
+Status write_results(RunContext& ctx, report::PerfResults& results, std::vector<fs::path>& reports) {
+    const std::string yaml = report::results_yaml(results);
+    const fs::path scenario_results = ctx.scenario->dir / "results" / "conf.yaml";
+    for (const fs::path& p : {scenario_results, ctx.results_dir / "conf.yaml"}) {
+        if (Status st = write_text(p, yaml); !st) return st;
+        reports.push_back(p);
+    }
+    const fs::path expected = ctx.scenario->dir / "expected" / "conf.yaml";
+    if (fs::exists(expected)) {
+        results.compared_with_expected = true;
+        std::ifstream in(expected, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        auto diff = report::compare_yaml_text(text.str(), yaml);
+        if (diff) results.expected_differences = std::move(*diff);
+        else results.expected_differences.push_back("expected/conf.yaml: " + diff.error().message);
+    }
+    const fs::path json_path = ctx.results_dir / "report.json";
+    if (Status st = write_text(json_path, json::serialize(report::results_json(results)) + "\n"); !st) return st;
+    reports.push_back(json_path);
+    return {};
+}
+
+// The table, then each mismatching plan's diff and each failed query's or hook's reason.
+void print_console(const report::PerfResults& results) {
+    std::string out = "\n" + report::summary_table(results);
+    for (const auto& t : results.targets)
+        for (const auto& c : t.cases) {
+            for (const auto& x : c.explain) {
+                auto* d = x.detail.if_contains("diff");
+                if (x.result == "mismatch" && d && d->is_string())
+                    out += fmt::format("\n{} {} / {} / {}: plan mismatch\n{}", t.db_type, t.version, c.name, x.query,
+                                       std::string(d->as_string()));
+                else if (!x.error.empty())
+                    out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, x.query, x.error);
+            }
+            for (const auto& tm : c.timing)
+                if (!tm.error.empty())
+                    out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, tm.query, tm.error);
+            for (const auto& h : c.hooks)
+                if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
+        }
+    std::fputs(out.c_str(), stdout);
+    std::fflush(stdout);
+}
+
+// "perf: 2 targets, 8 plans (1 mismatch), 4 timings (0 over the limit)".
+std::string one_line(const report::PerfResults& r) {
+    std::size_t plans = 0, mismatched = 0, timings = 0, exceeded = 0, failed_cases = 0, failed_targets = 0;
+    for (const auto& t : r.targets) {
+        failed_targets += t.error.has_value();
+        for (const auto& c : t.cases) {
+            failed_cases += c.failed();
+            for (const auto& x : c.explain) ++plans, mismatched += x.failed();
+            for (const auto& tm : c.timing) ++timings, exceeded += tm.failed();
+        }
+    }
+    std::string s = fmt::format("perf: {} target(s), {} plan(s) ({} not matching), {} timing(s) ({} failing), {} failed case(s)",
+                                r.targets.size(), plans, mismatched, timings, exceeded, failed_cases);
+    if (failed_targets) s += fmt::format(", {} target(s) not set up", failed_targets);
+    if (r.compared_with_expected)
+        s += r.expected_differences.empty() ? ", matches expected/conf.yaml"
+                                            : fmt::format(", {} difference(s) from expected/conf.yaml", r.expected_differences.size());
+    return s;
+}
+
+}  // namespace
+
+// Plugins and options first (nothing runs on a bad option), then targets, bless, reports.
+RunOutcome run_perf(RunContext& ctx) {
+    auto t0 = std::chrono::steady_clock::now();
+    const scenario::Scenario& sc = *ctx.scenario;
+    RunOutcome outcome;
+    auto fail = [&](const Error& e) {
+        outcome.code = e.code;
+        outcome.summary = e.str();
+        return outcome;
+    };
+    PerfPlugins plugins;
+    bool need_explain = false, need_timing = false;
+    for (const auto& c : sc.cases) {
+        need_explain |= !c.explain_queries.empty();
+        need_timing |= !c.timing_queries.empty();
+    }
+    if (need_explain)
+        if (Status st = prepare_plugin(ctx, "explain", plugins.explain, plugins.explain_options); !st) return fail(st.error());
+    if (need_timing)
+        if (Status st = prepare_plugin(ctx, "timing", plugins.timing, plugins.timing_options); !st) return fail(st.error());
+
+    report::PerfResults results;
+    results.scenario = sc.name;
+    results.scenario_dir = sc.dir;
+    run_targets(ctx, plugins, results.targets);
+    if (ctx.options.bless) bless(ctx, plugins, results);
+    results.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+
+    if (Status st = write_results(ctx, results, outcome.reports); !st) return fail(st.error());
+    print_console(results);
+    outcome.code = report::exit_code(results);
+    outcome.summary = one_line(results);
+    return outcome;
+}
+
+}  // namespace pgorch::engine

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# One perf integration test: copies a scenario to a scratch folder (pgorch writes results/ into
+# the scenario folder), runs `pgorch-host run` on it and checks the exit code, the console output,
+# results/conf.yaml and report.json.
+# usage: perf_test.sh PGORCH_HOST SOURCE_DIR TEST
+set -uo pipefail
+host=$1 src=$2 test=$3
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+# expect_in FILE TEXT: FILE contains TEXT (fixed string).
+expect_in() { grep -qF -- "$2" "$1" || fail "\"$2\" not in $1"; }
+expect_not_in() { ! grep -qF -- "$2" "$1" || fail "\"$2\" unexpectedly in $1"; }
+
+scratch=$(mktemp -d /tmp/pgorch-perf-test.XXXXXX)
+chmod 755 "$scratch"
+trap 'rm -rf "$scratch"' EXIT
+
+# run SCENARIO_SOURCE EXPECTED_EXIT [host options...]: copies, runs, keeps output in $out.
+run() {
+  local from=$1 want=$2
+  shift 2
+  scenario=$scratch/$(basename "$from")
+  [[ -d $scenario ]] || cp -r "$from" "$scenario"
+  chmod -R a+rX "$scratch"
+  out=$scratch/out.txt
+  "$host" run "$scenario" "$@" >"$out" 2>&1
+  local code=$?
+  cat "$out"
+  [[ $code == "$want" ]] || fail "exit code $code, expected $want"
+  results=$scenario/results/conf.yaml
+  [[ -f $results ]] || { fail "no $results"; return; }
+  report=$(sed -n 's/^report: \(.*report\.json\)$/\1/p' "$out" | head -n1)
+  [[ -n $report && -f $report ]] || fail "no report.json named in the output"
+}
+
+fixtures=$src/tests/fixtures/perf
+case $test in
+seed_layout)
+  run "$fixtures/seed_layout" 0
+  # exactly the seed's YAML (compared structurally by pgorch with expected/conf.yaml, and here)
+  expect_in "$results" "test_version: '15.20'"
+  expect_in "$results" "test_edition: null"
+  expect_in "$results" "matched_expected_file: explain_expected_1.txt"
+  expect_in "$results" "result: within expected"
+  expect_in "$results" "status: success"
+  expect_in "$out" "matches expected/conf.yaml"
+  python3 - "$report" <<'PY' || fail "report.json lacks the timing statistics"
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["test_results"][0]["cases"][0]["timing_results"][0]
+s = t["stats"]
+assert t["limit_ms"] == 1875, t["limit_ms"]
+assert 990 <= s["median"] <= 1875, s
+assert len(s["samples"]) == 5 and s["min"] <= s["median"] <= s["p95"] <= s["max"], s
+assert r["test_results"][0]["cases"][0]["explain_results"][0]["actual"].startswith("Index Scan using test_table_pkey")
+PY
+  ;;
+wrong_plan)
+  run "$fixtures/wrong_plan" 1
+  expect_in "$results" "result: mismatch"
+  expect_in "$results" "matched_expected_file: null"
+  # the diff is against the closest expected file (one line differs from _2, two from _1)
+  expect_in "$out" "--- expected/explain_expected_2.txt"
+  expect_in "$out" "+++ actual"
+  expect_in "$out" "-Index Scan using test_table_name_idx on public.test_table"
+  expect_in "$out" "+Index Scan using test_table_pkey on public.test_table"
+  ;;
+slow_timing)
+  run "$fixtures/slow_timing" 1
+  expect_in "$results" "result: exceeds expected"
+  expect_in "$results" "status: failure"
+  python3 - "$report" <<'PY' || fail "report.json: wrong timing numbers"
+import json, sys
+t = json.load(open(sys.argv[1]))["test_results"][0]["cases"][0]["timing_results"][0]
+assert t["limit_ms"] == 100 and t["stats"]["median"] >= 300 and len(t["stats"]["samples"]) == 3, t
+PY
+  ;;
+failing_hook)
+  run "$fixtures/failing_hook" 1
+  expect_in "$out" "pre_hook: the sample data is missing"
+  expect_in "$results" "pre_hook.sh"
+  python3 - "$report" <<'PY' || fail "report: case_1 should fail with the hook output, case_2 should match"
+import json, sys
+cases = json.load(open(sys.argv[1]))["test_results"][0]["cases"]
+assert cases[0]["case_name"] == "case_1" and cases[0]["failed"], cases[0]
+assert "the sample data is missing" in cases[0]["hooks"][0]["output_tail"], cases[0]
+assert cases[0]["explain_results"][0]["result"] == "not run", cases[0]
+assert cases[1]["explain_results"][0]["result"] == "match" and not cases[1]["failed"], cases[1]
+PY
+  expect_in "$results" "result: not run"
+  ;;
+bless)
+  # --bless writes the actual plan into the first expected file; the next run passes without it
+  run "$fixtures/wrong_plan" 0 --bless
+  expect_in "$out" "blessed: "
+  expect_in "$scenario/cases/case_1/explain_expected_1.txt" "Index Scan using test_table_pkey on public.test_table"
+  expect_in "$results" "result: match"
+  run "$fixtures/wrong_plan" 0
+  expect_in "$results" "matched_expected_file: explain_expected_1.txt"
+  ;;
+quickstart)
+  run "$src/scenarios/quickstart" 0
+  expect_in "$out" "matches expected/conf.yaml"
+  expect_not_in "$results" "mismatch"
+  ;;
+*)
+  echo "unknown test \"$test\"" >&2
+  exit 2
+  ;;
+esac
+((failures == 0)) || { echo "$failures check(s) failed" >&2; exit 1; }
+echo "ok: $test"
