@@ -6,6 +6,7 @@
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
+#include "runtime/docker_runtime.hpp"
 #include "runtime/local_runtime.hpp"
 
 #include <spdlog/spdlog.h>
@@ -38,11 +39,11 @@ struct RunResources {
 };
 
 // Builds runtime, clusters, services and provisioner for a run folder.
-Expected<RunResources> make_resources(plugins::Registry& registry, const RunOptions& options, const fs::path& run_dir,
-                                      const fs::path& results_dir, const fs::path& scenario_dir,
-                                      std::atomic<bool>& cancel) {
+Expected<RunResources> make_resources(std::unique_ptr<runtime::Runtime> rt, plugins::Registry& registry,
+                                      const RunOptions& options, const fs::path& run_dir, const fs::path& results_dir,
+                                      const fs::path& scenario_dir, std::atomic<bool>& cancel) {
     RunResources r;
-    r.runtime = runtime::make_local_runtime(run_dir);
+    r.runtime = std::move(rt);
     r.clusters = std::make_unique<cluster::ClusterManager>(*r.runtime, run_dir);
     std::map<std::string, std::string> settings = {
         {"work_dir", options.work_dir.string()},     {"cache_dir", options.cache_dir.string()},
@@ -59,6 +60,25 @@ Expected<RunResources> make_resources(plugins::Registry& registry, const RunOpti
     r.provisioner = std::make_unique<Provisioner>(registry, *r.services);
     *holder = r.provisioner.get();
     return r;
+}
+
+// The runtime of a run: docker when asked (--runtime docker) or when the scenario has a docker:
+// section and an engine answers (auto); otherwise local. A forced docker with no engine is an error.
+Expected<std::unique_ptr<runtime::Runtime>> choose_runtime(const scenario::Scenario& sc, const RunOptions& options,
+                                                           const std::string& run_id, const fs::path& run_dir) {
+    bool want_docker = options.runtime == "docker" || (options.runtime == "auto" && sc.docker);
+    if (!want_docker) return runtime::make_local_runtime(run_dir);
+    auto version = runtime::docker_engine_version();
+    if (!version) {
+        if (options.runtime == "docker") return version.error();
+        spdlog::warn("scenario \"{}\" has a docker: section but no docker engine answers ({}); running locally "
+                     "(use --runtime docker to make this an error)",
+                     sc.name, version.error().message);
+        return runtime::make_local_runtime(run_dir);
+    }
+    spdlog::info("docker engine API {}: running in a container", *version);
+    scenario::DockerSettings settings = sc.docker ? *sc.docker : scenario::DockerSettings{};
+    return runtime::make_docker_runtime(settings, run_id, run_dir, sc.dir);
 }
 
 // Creates a folder the service user can use (the run folder is shared with PostgreSQL).
@@ -118,13 +138,9 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     log::set_file(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
 
-    if (options.runtime == "docker" || (options.runtime == "auto" && sc.docker)) {
-        if (options.runtime == "docker")
-            return {ExitCode::environment, "the docker runtime is not available in this build yet (use --runtime local)", {}};
-        spdlog::warn("scenario has a docker: section but the docker runtime is not available in this build; running locally");
-    }
-
-    auto res = make_resources(registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
+    auto rt = choose_runtime(sc, options, ctx.run_id, ctx.run_dir);
+    if (!rt) return {rt.error().code, rt.error().str(), {}};
+    auto res = make_resources(std::move(*rt), registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
     if (!res) return {res.error().code, res.error().str(), {}};
     if (Status s = make_run_dirs(*res->runtime, {ctx.run_dir, ctx.run_dir / "clusters", ctx.run_dir / "logs",
                                                  ctx.results_dir});
@@ -160,7 +176,8 @@ Expected<cluster::Install> provision_version(plugins::Registry& registry, const 
     std::error_code ec;
     fs::create_directories(run_dir, ec);
     fs::create_directories(options.cache_dir, ec);
-    auto res = make_resources(registry, options, run_dir, run_dir / "results", fs::current_path(), cancel);
+    auto res = make_resources(runtime::make_local_runtime(run_dir), registry, options, run_dir, run_dir / "results",
+                              fs::current_path(), cancel);
     if (!res) return res.error();
     Expected<cluster::Install> install = Error::environment("not provisioned");
     {
