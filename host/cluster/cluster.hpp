@@ -76,11 +76,18 @@ class ClusterManager {
 public:
     ClusterManager(runtime::Runtime& rt, fs::path run_dir);
     ~ClusterManager();
+    // Registers a new cluster: id checked (letters, digits, ".", "_", "-"; unique), datadir and
+    // socket folder chosen, a free port when spec.port is 0. Nothing runs: call init() next.
     Expected<Cluster*> create(ClusterSpec spec);
     Cluster* find(const std::string& id);
     // Registers an existing data directory (created by a tool such as pg_upgrade).
     Expected<Cluster*> adopt(ClusterSpec spec);
     void stop_all();
+    // Stops the cluster (immediate when fast fails), forgets it and removes its folders.
+    Status destroy(const std::string& id);
+    std::vector<Cluster*> list();
+    // Copies every cluster's server log into `dest` (<id>.server.log), for the run's results.
+    Status copy_server_logs(const fs::path& dest);
     runtime::Runtime& runtime();
     const fs::path& run_dir() const;
 

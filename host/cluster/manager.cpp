@@ -1,0 +1,145 @@
+#include "cluster/cluster.hpp"
+
+#include "cluster/pg_cluster.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <functional>
+#include <mutex>
+
+namespace pgorch::cluster {
+
+struct ClusterManager::Impl {
+    runtime::Runtime& rt;
+    fs::path run_dir;
+    std::mutex mu;
+    std::vector<std::unique_ptr<PgCluster>> clusters;
+    std::map<std::string, fs::path> short_sockets;  // id -> fallback socket folder under /tmp
+};
+
+namespace {
+
+// Cluster ids become folder names: keep them plain.
+bool valid_id(const std::string& id) {
+    if (id.empty() || id.size() > 64 || id == "." || id == "..") return false;
+    for (char c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+    return true;
+}
+
+}  // namespace
+
+ClusterManager::ClusterManager(runtime::Runtime& rt, fs::path run_dir)
+    : impl_(new Impl{rt, std::move(run_dir), {}, {}, {}}) {}
+
+ClusterManager::~ClusterManager() {
+    stop_all();
+    std::error_code ec;
+    for (const auto& [id, dir] : impl_->short_sockets) fs::remove_all(dir, ec);
+}
+
+runtime::Runtime& ClusterManager::runtime() { return impl_->rt; }
+const fs::path& ClusterManager::run_dir() const { return impl_->run_dir; }
+
+// Fills the defaults of a spec and builds the cluster object.
+Expected<Cluster*> ClusterManager::create(ClusterSpec spec) {
+    if (!valid_id(spec.id))
+        return Error::invalid("cluster id \"" + spec.id + "\" is not valid",
+                              "Use letters, digits, dots, underscores and dashes only.");
+    if (spec.install.bindir.empty())
+        return Error::invalid("cluster \"" + spec.id + "\": no installation given");
+    std::lock_guard lk(impl_->mu);
+    for (const auto& c : impl_->clusters)
+        if (c->id() == spec.id) return Error::invalid("cluster \"" + spec.id + "\" already exists");
+    fs::path base = impl_->run_dir / "clusters" / spec.id;
+    if (spec.datadir.empty()) spec.datadir = base / "data";
+    if (spec.port == 0) {
+        auto p = impl_->rt.free_port();
+        if (!p) return p.error();
+        spec.port = *p;
+    }
+    fs::path sock = base / "sock";
+    // sun_path holds 108 bytes with the terminating NUL: "<dir>/.s.PGSQL.65535" must fit.
+    if ((sock / ".s.PGSQL.65535").string().size() > 107) {
+        size_t h = std::hash<std::string>{}(fs::absolute(sock).string());
+        char name[64];
+        std::snprintf(name, sizeof name, "/tmp/pgorch-%012llx", static_cast<unsigned long long>(h & 0xffffffffffffull));
+        sock = name;
+        impl_->short_sockets[spec.id] = sock;
+        spdlog::debug("cluster \"{}\": socket folder path too long, using {}", spec.id, sock.string());
+    }
+    impl_->clusters.push_back(std::make_unique<PgCluster>(impl_->rt, impl_->run_dir, std::move(spec), sock));
+    return static_cast<Cluster*>(impl_->clusters.back().get());
+}
+
+// Registers an existing data folder and points its settings at this run's port and socket.
+Expected<Cluster*> ClusterManager::adopt(ClusterSpec spec) {
+    std::error_code ec;
+    if (spec.datadir.empty() || !fs::exists(spec.datadir / "PG_VERSION", ec))
+        return Error::invalid("cluster \"" + spec.id + "\": \"" + spec.datadir.string() +
+                              "\" is not a PostgreSQL data folder");
+    auto c = create(std::move(spec));
+    if (!c) return c;
+    auto* pc = static_cast<PgCluster*>(*c);
+    if (Status st = impl_->rt.make_dir(pc->socket_dir()); !st) return st.error();
+    if (Status st = pc->write_pgorch_conf(); !st) return st.error();
+    return c;
+}
+
+Cluster* ClusterManager::find(const std::string& id) {
+    std::lock_guard lk(impl_->mu);
+    for (const auto& c : impl_->clusters)
+        if (c->id() == id) return c.get();
+    return nullptr;
+}
+
+std::vector<Cluster*> ClusterManager::list() {
+    std::lock_guard lk(impl_->mu);
+    std::vector<Cluster*> out;
+    for (const auto& c : impl_->clusters) out.push_back(c.get());
+    return out;
+}
+
+// Stops every running cluster: fast, then immediate when fast fails.
+void ClusterManager::stop_all() {
+    for (Cluster* c : list()) {
+        if (!c->running()) continue;
+        Status st = c->stop("fast", 60);
+        if (!st && c->running()) st = c->stop("immediate", 30);
+        if (!st) spdlog::warn("cluster \"{}\": {}", c->id(), st.error().message);
+    }
+}
+
+// Server logs into the results folder (a missing log, e.g. never started, is skipped).
+Status ClusterManager::copy_server_logs(const fs::path& dest) {
+    std::error_code ec;
+    for (Cluster* c : list()) {
+        if (!fs::exists(c->server_log(), ec)) continue;
+        if (Status st = impl_->rt.copy_out(c->server_log(), dest / c->server_log().filename()); !st) return st;
+    }
+    return {};
+}
+
+// Stops the cluster, forgets it and removes its folders.
+Status ClusterManager::destroy(const std::string& id) {
+    Cluster* c = find(id);
+    if (!c) return Error::invalid("cluster \"" + id + "\" does not exist");
+    if (c->running()) {
+        Status st = c->stop("fast", 60);
+        if (!st && c->running()) st = c->stop("immediate", 30);
+        if (c->running()) return st.ok() ? Error::failed("cluster \"" + id + "\" does not stop") : st;
+    }
+    std::error_code ec;
+    fs::path base = impl_->run_dir / "clusters" / id;
+    fs::remove_all(c->datadir(), ec);
+    fs::remove_all(base, ec);
+    std::lock_guard lk(impl_->mu);
+    if (auto it = impl_->short_sockets.find(id); it != impl_->short_sockets.end()) {
+        fs::remove_all(it->second, ec);
+        impl_->short_sockets.erase(it);
+    }
+    std::erase_if(impl_->clusters, [&](const auto& p) { return p->id() == id; });
+    return {};
+}
+
+}  // namespace pgorch::cluster

@@ -1,0 +1,213 @@
+#include "engine/services.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace pgorch::engine {
+
+namespace json = boost::json;
+using plugins::ServiceResult;
+
+int32_t status_of(const Error& e) {
+    switch (e.code) {
+    case ExitCode::invalid_input: return PGORCH_ERR_INVALID;
+    case ExitCode::environment: return PGORCH_ERR_ENVIRONMENT;
+    case ExitCode::interrupted: return PGORCH_ERR_CANCELLED;
+    default: return PGORCH_ERR_FAILED;
+    }
+}
+
+namespace {
+
+ServiceResult fail(const Error& e) {
+    std::string m = e.message;
+    if (!e.hint.empty()) m += " (" + e.hint + ")";
+    return ServiceResult::fail(status_of(e), m);
+}
+
+std::string str(const json::object& o, std::string_view key, std::string fallback = {}) {
+    if (auto* v = o.if_contains(key); v && v->is_string()) return std::string(v->as_string());
+    return fallback;
+}
+
+double num(const json::object& o, std::string_view key, double fallback) {
+    if (auto* v = o.if_contains(key); v && v->is_number()) return v->to_number<double>();
+    return fallback;
+}
+
+// A list of strings, or one string split on spaces (the scenario's `initdb: "--a --b"`).
+std::vector<std::string> strings(const json::object& o, std::string_view key) {
+    std::vector<std::string> out;
+    auto* v = o.if_contains(key);
+    if (!v) return out;
+    if (v->is_array()) {
+        for (const auto& x : v->as_array())
+            if (x.is_string()) out.emplace_back(x.as_string());
+    } else if (v->is_string()) {
+        std::istringstream in{std::string(v->as_string())};
+        for (std::string w; in >> w;) out.push_back(w);
+    }
+    return out;
+}
+
+}  // namespace
+
+RunServices::RunServices(runtime::Runtime& rt, cluster::ClusterManager& clusters, ProvisionFn provision,
+                         std::map<std::string, std::string> settings, fs::path results_dir, std::atomic<bool>& cancel)
+    : rt_(rt), clusters_(clusters), provision_(std::move(provision)), settings_(std::move(settings)),
+      results_dir_(std::move(results_dir)), cancel_(cancel) {}
+
+void RunServices::log(std::string_view plugin, int32_t level, std::string_view message) {
+    auto lvl = level <= PGORCH_LOG_TRACE ? spdlog::level::trace
+               : level == PGORCH_LOG_DEBUG ? spdlog::level::debug
+               : level == PGORCH_LOG_INFO  ? spdlog::level::info
+               : level == PGORCH_LOG_WARN  ? spdlog::level::warn
+                                           : spdlog::level::err;
+    spdlog::log(lvl, "[{}] {}", plugin, message);
+}
+
+void RunServices::progress(std::string_view plugin, double fraction, std::string_view message) {
+    if (fraction >= 0) spdlog::info("[{}] {:.0f}% {}", plugin, fraction * 100, message);
+    else spdlog::info("[{}] {}", plugin, message);
+}
+
+// Runs a command for a plugin on the run's runtime.
+ServiceResult RunServices::exec(std::string_view plugin, const json::object& request) {
+    runtime::ExecRequest req;
+    if (auto* a = request.if_contains("argv"); a && a->is_array())
+        for (const auto& x : a->as_array()) {
+            if (!x.is_string()) return ServiceResult::fail(PGORCH_ERR_INVALID, "exec: \"argv\" must hold strings only");
+            req.argv.emplace_back(x.as_string());
+        }
+    if (req.argv.empty()) return ServiceResult::fail(PGORCH_ERR_INVALID, "exec: \"argv\" is missing or empty");
+    if (auto* e = request.if_contains("env"); e && e->is_object())
+        for (const auto& [k, v] : e->as_object())
+            if (v.is_string()) req.env[std::string(k)] = std::string(v.as_string());
+    req.cwd = str(request, "cwd");
+    req.timeout_s = num(request, "timeout_s", 0);
+    std::string as = str(request, "as", "postgres");
+    if (as != "postgres" && as != "invoker")
+        return ServiceResult::fail(PGORCH_ERR_INVALID, "exec: \"as\" must be \"postgres\" or \"invoker\", not \"" + as + "\"");
+    req.as = as == "invoker" ? runtime::RunAs::invoker : runtime::RunAs::service_user;
+    req.stdin_data = str(request, "stdin");
+    req.log_tag = std::string(plugin) + ": " + fs::path(req.argv.front()).filename().string();
+    auto r = rt_.exec(req);
+    if (!r) return fail(r.error());
+    if (r->cancelled) return ServiceResult::fail(PGORCH_ERR_CANCELLED, "interrupted");
+    return ServiceResult::ok(json::object{{"exit_code", r->exit_code},
+                                          {"stdout", r->out},
+                                          {"stderr", r->err},
+                                          {"duration_ms", r->duration_ms},
+                                          {"timed_out", r->timed_out}});
+}
+
+ServiceResult RunServices::sql(std::string_view, const json::object& request) {
+    std::string id = str(request, "cluster");
+    cluster::Cluster* c = clusters_.find(id);
+    if (!c) return ServiceResult::fail(PGORCH_ERR_INVALID, "sql: cluster \"" + id + "\" does not exist");
+    auto r = c->sql(str(request, "database", "postgres"), str(request, "sql"), num(request, "timeout_s", 0));
+    if (!r) return fail(r.error());
+    return ServiceResult::ok(r->to_json());
+}
+
+// Cluster control; every op but destroy answers with the cluster's info.
+ServiceResult RunServices::cluster(std::string_view plugin, const json::object& request) {
+    std::string op = str(request, "op");
+    std::string id = str(request, "cluster");
+    if (id.empty()) id = str(request, "id");
+    auto install_of = [&](const char* key) -> Expected<cluster::Install> {
+        auto* v = request.if_contains(key);
+        if (!v) return Error::invalid("cluster " + op + ": \"" + key + "\" is missing");
+        return cluster::Install::from_json(*v);
+    };
+    if (op == "create" || op == "adopt") {
+        auto in = install_of("install");
+        if (!in) return fail(in.error());
+        cluster::ClusterSpec spec;
+        spec.id = id;
+        spec.install = *in;
+        spec.initdb_args = strings(request, "initdb_args");
+        spec.port = static_cast<int>(num(request, "port", 0));
+        spec.datadir = str(request, "datadir");
+        if (op == "adopt") {
+            auto c = clusters_.adopt(std::move(spec));
+            if (!c) return fail(c.error());
+            return ServiceResult::ok((*c)->info());
+        }
+        auto c = clusters_.create(std::move(spec));
+        if (!c) return fail(c.error());
+        if (Status st = (*c)->init(); !st) {
+            (void)clusters_.destroy(id);
+            return fail(st.error());
+        }
+        return ServiceResult::ok((*c)->info());
+    }
+    cluster::Cluster* c = clusters_.find(id);
+    if (!c) return ServiceResult::fail(PGORCH_ERR_INVALID, "cluster " + op + ": cluster \"" + id + "\" does not exist");
+    double timeout = num(request, "timeout_s", 60);
+    Status st;
+    if (op == "start") st = c->start(timeout);
+    else if (op == "stop") st = c->stop(str(request, "mode", "fast"), timeout);
+    else if (op == "restart") {
+        st = c->stop(str(request, "mode", "fast"), timeout);
+        if (st) st = c->start(timeout);
+    } else if (op == "status") st = c->running() ? c->check_alive() : Status{};
+    else if (op == "info") {
+    } else if (op == "use_install") {
+        auto in = install_of("install");
+        if (!in) return fail(in.error());
+        c->use_install(*in);
+    } else if (op == "configure") st = c->configure(str(request, "file"));
+    else if (op == "set_parameter") st = c->set_parameter(str(request, "name"), str(request, "value"));
+    else if (op == "destroy") {
+        st = clusters_.destroy(id);
+        if (!st) return fail(st.error());
+        return ServiceResult::ok(json::object{{"destroyed", id}});
+    } else
+        return ServiceResult::fail(PGORCH_ERR_INVALID, "cluster: unknown op \"" + op + "\"");
+    if (!st) return fail(st.error());
+    return ServiceResult::ok(c->info());
+}
+
+ServiceResult RunServices::provision(std::string_view, const json::object& request) {
+    if (!provision_) return ServiceResult::unavailable("provision");
+    std::string edition = str(request, "edition");
+    auto in = provision_(str(request, "db_type", "pgdg"), str(request, "version"), edition, strings(request, "package"));
+    if (!in) return fail(in.error());
+    return ServiceResult::ok(in->to_json());
+}
+
+// Writes a file under the results folder; names must stay inside it.
+int32_t RunServices::write_artifact(std::string_view plugin, std::string_view name, std::string_view data) {
+    fs::path rel(name);
+    bool bad = name.empty() || rel.is_absolute();
+    for (const auto& part : rel) bad = bad || part == "..";
+    if (bad) {
+        spdlog::error("[{}] refused artifact name \"{}\": it must be relative and without \"..\"", plugin, name);
+        return PGORCH_ERR_INVALID;
+    }
+    fs::path target = results_dir_ / rel;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!out) {
+        spdlog::error("[{}] cannot write artifact \"{}\"", plugin, target.string());
+        return PGORCH_ERR_ENVIRONMENT;
+    }
+    return PGORCH_OK;
+}
+
+bool RunServices::cancelled() { return cancel_.load(); }
+
+std::optional<std::string> RunServices::setting(std::string_view key) {
+    if (auto it = settings_.find(std::string(key)); it != settings_.end()) return it->second;
+    if (key == "runtime") return rt_.name();
+    if (key == "run_dir") return clusters_.run_dir().string();
+    if (key == "results_dir") return results_dir_.string();
+    return std::nullopt;
+}
+
+}  // namespace pgorch::engine

@@ -1,0 +1,172 @@
+#include "methods.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace pgdg {
+
+void check_exact(const Context& ctx, const std::string& bindir, const std::string& version) {
+    std::string got = binary_version(ctx, bindir);
+    if (got.empty()) throw Failure(PGORCH_ERR_FAILED, "\"" + bindir + "/postgres --version\" does not run");
+    if (got != version)
+        throw Failure(PGORCH_ERR_FAILED, "\"" + bindir + "/postgres\" is version " + got + ", not " + version);
+}
+
+// Parses `apt-cache madison` lines: "postgresql-15 | 15.20-0+deb12u1 | http://... Packages".
+std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx, const std::string& major) {
+    std::vector<std::string> pkgs;
+    if (!major.empty()) pkgs.push_back("postgresql-" + major);
+    else {
+        ExecResult s = run(ctx, {"apt-cache", "search", "--names-only", "^postgresql-[0-9.]+$"}, "/", 60);
+        for (const auto& line : split_lines(s.out)) pkgs.push_back(line.substr(0, line.find(' ')));
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    if (pkgs.empty()) return out;
+    std::vector<std::string> argv = {"apt-cache", "madison"};
+    argv.insert(argv.end(), pkgs.begin(), pkgs.end());
+    ExecResult r = run(ctx, argv, "/", 60);
+    for (const auto& line : split_lines(r.out)) {
+        std::vector<std::string> f;
+        std::istringstream in(line);
+        for (std::string w; std::getline(in, w, '|');) {
+            w.erase(0, w.find_first_not_of(' '));
+            w.erase(w.find_last_not_of(' ') + 1);
+            f.push_back(w);
+        }
+        if (f.size() < 3 || f[2].find("Sources") != std::string::npos) continue;
+        std::string rev = f[1];
+        std::string up = rev.substr(rev.find(':') == std::string::npos ? 0 : rev.find(':') + 1);
+        up = up.substr(0, up.rfind('-'));
+        if (std::none_of(out.begin(), out.end(), [&](auto& p) { return p.second == rev; })) out.emplace_back(up, rev);
+    }
+    return out;
+}
+
+std::vector<std::string> cached_versions(const Context& ctx, const std::string& cache_dir) {
+    std::set<std::string> v;
+    for (const char* sub : {"/pgdg", "/pgdg-src"}) {
+        ExecResult r = run(ctx, {"find", cache_dir + sub, "-mindepth", "2", "-maxdepth", "2", "-name", kMarker}, "/", 60);
+        for (const auto& line : split_lines(r.out)) {
+            std::string dir = line.substr(0, line.rfind('/'));
+            std::string name = dir.substr(dir.rfind('/') + 1);
+            if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) v.insert(name);
+        }
+    }
+    return {v.begin(), v.end()};
+}
+
+namespace {
+
+// Extracts .deb files into `root` with dpkg -x (no root needed).
+void extract_debs(const Context& ctx, const std::vector<std::string>& debs, const std::string& root) {
+    make_dirs(ctx, root);
+    for (const auto& deb : debs) must(ctx, {"dpkg", "-x", deb, root}, "dpkg -x " + deb, "/", 600);
+}
+
+// Moves a finished staging tree into place, records its layout and writes the marker last.
+json::object finish(const Context& ctx, const Request& req, const std::string& staging_root, const std::string& final_dir,
+                    const std::string& method) {
+    std::string rel_bin = "/usr/lib/postgresql/" + req.major + "/bin";
+    if (!exists(ctx, staging_root + rel_bin + "/postgres"))
+        throw Failure(PGORCH_ERR_FAILED, "the packages hold no " + rel_bin.substr(1) + "/postgres");
+    check_exact(ctx, staging_root + rel_bin, req.version);
+    remove_all(ctx, final_dir);
+    must(ctx, {"mv", "-T", staging_root, final_dir}, "moving the unpacked installation into the cache", "/", 120);
+    std::string bindir = final_dir + rel_bin;
+    uint32_t cat = catalog_version(ctx, bindir, final_dir + "/usr/include/postgresql/" + req.major + "/server");
+    json::object l = layout(req.version, bindir, final_dir + "/usr/lib/postgresql/" + req.major + "/lib",
+                            final_dir + "/usr/share/postgresql/" + req.major, cat, method);
+    write_file(ctx, final_dir + "/" + kMarker, json::serialize(l));
+    return l;
+}
+
+}  // namespace
+
+// Debian binary packages of the exact version, unpacked into <cache>/pgdg/<version>.
+Outcome provide_deb(const Context& ctx, const Request& req) {
+    std::string final_dir = req.cache_dir + "/pgdg/" + req.version;
+    if (auto l = read_marker(ctx, final_dir + "/" + kMarker)) return Outcome::ok(*l);
+    auto known = apt_versions(ctx, req.major);
+    std::string rev;
+    std::vector<std::string> have;
+    for (const auto& [up, r] : known) {
+        have.push_back(up);
+        if (up == req.version && rev.empty()) rev = r;
+    }
+    if (rev.empty())
+        return Outcome::no("apt has no postgresql-" + req.major + " " + req.version +
+                           (have.empty() ? std::string(" (no version at all)") : " (it has " + join(have, ", ") + ")"));
+    ctx.progress(-1, "downloading postgresql-" + req.major + " " + rev);
+    std::string staging = req.cache_dir + "/pgdg/.staging-" + req.version + "-" + random_suffix();
+    make_dirs(ctx, staging + "/debs");
+    try {
+        must(ctx, {"apt-get", "download", "-q", "postgresql-" + req.major + "=" + rev, "postgresql-client-" + req.major + "=" + rev},
+             "apt-get download of postgresql-" + req.major + " " + rev, staging + "/debs", 900);
+        ExecResult ls = must(ctx, {"find", staging + "/debs", "-name", "*.deb"}, "listing downloaded packages", "/", 30);
+        extract_debs(ctx, split_lines(ls.out), staging + "/root");
+        json::object l = finish(ctx, req, staging + "/root", final_dir, "deb");
+        remove_all(ctx, staging);
+        return Outcome::ok(l);
+    } catch (...) {
+        remove_all(ctx, staging);
+        throw;
+    }
+}
+
+// An existing installation: option "path" names its bindir.
+Outcome provide_path(const Context& ctx, const Request& req) {
+    std::string bindir = pgorch::sdk::get_string(req.options, "path");
+    if (bindir.empty()) return Outcome::no("option \"path\" is not set");
+    while (bindir.size() > 1 && bindir.back() == '/') bindir.pop_back();
+    std::string got = binary_version(ctx, bindir);
+    if (got.empty()) return Outcome::no("\"" + bindir + "/postgres\" does not run", PGORCH_ERR_ENVIRONMENT);
+    if (got != req.version) return Outcome::no("\"" + bindir + "\" has version " + got + ", not " + req.version);
+    std::string key = std::to_string(std::hash<std::string>{}(bindir));
+    std::string marker = req.cache_dir + "/pgdg/path/" + key + "-" + req.version + ".json";
+    if (auto l = read_marker(ctx, marker))
+        if (pgorch::sdk::get_string(*l, "bindir") == bindir) return Outcome::ok(*l);
+    std::string libdir = bindir + "/../lib", sharedir = bindir + "/../share", inc;
+    ExecResult pc = run(ctx, {bindir + "/pg_config", "--pkglibdir", "--sharedir", "--includedir-server"}, "/", 30);
+    auto lines = split_lines(pc.out);
+    if (pc.ok() && lines.size() == 3) {
+        libdir = lines[0];
+        sharedir = lines[1];
+        inc = lines[2];
+    }
+    json::object l = layout(req.version, bindir, libdir, sharedir, catalog_version(ctx, bindir, inc), "path");
+    make_dirs(ctx, req.cache_dir + "/pgdg/path");
+    write_file(ctx, marker, json::serialize(l));
+    return Outcome::ok(l);
+}
+
+// The scenario's own .deb files, unpacked into <cache>/pgdg/pkg-<version>-<content hash>.
+Outcome provide_package(const Context& ctx, const Request& req) {
+    std::vector<std::string> argv = {"sha256sum"};
+    for (const auto& p : req.packages) {
+        if (p.empty() || p[0] != '/')
+            throw Failure(PGORCH_ERR_INVALID, "package file \"" + p + "\" must be an absolute path");
+        ExecResult f = run(ctx, {"dpkg-deb", "--field", p, "Package", "Version"}, "/", 60);
+        if (!f.ok())
+            throw Failure(PGORCH_ERR_INVALID, "package file \"" + p + "\" cannot be read as a Debian package:" +
+                                                  tail(f.err.empty() ? f.out : f.err, 5));
+        argv.push_back(p);
+    }
+    ExecResult sums = must(ctx, argv, "sha256sum of the package files", "/", 300, PGORCH_ERR_INVALID);
+    char key[32];
+    std::snprintf(key, sizeof key, "%016zx", std::hash<std::string>{}(sums.out.substr(0, sums.out.size())));
+    std::string final_dir = req.cache_dir + "/pgdg/pkg-" + req.version + "-" + key;
+    if (auto l = read_marker(ctx, final_dir + "/" + kMarker)) return Outcome::ok(*l);
+    std::string staging = req.cache_dir + "/pgdg/.staging-pkg-" + random_suffix();
+    try {
+        extract_debs(ctx, req.packages, staging);
+        json::object l = finish(ctx, req, staging, final_dir, "package");
+        return Outcome::ok(l);
+    } catch (...) {
+        remove_all(ctx, staging);
+        throw;
+    }
+}
+
+}  // namespace pgdg

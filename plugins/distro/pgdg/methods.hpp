@@ -1,0 +1,46 @@
+// pgdg plugin: the ways a version can be provided. Each returns a layout, or a reason why it
+// cannot provide the version (`code` INVALID: this method does not have it; other codes: it
+// tried and failed). Caches live under <cache_dir>/pgdg/ and are marked complete only at the end.
+#pragma once
+
+#include "util.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgdg {
+
+struct Request {
+    std::string version;        // "15.20"
+    std::string major;          // "15"
+    std::string cache_dir;      // host setting "cache_dir"
+    json::object options;       // the plugin's options
+    std::vector<std::string> packages;  // the scenario's package files (absolute)
+};
+
+struct Outcome {
+    std::optional<json::object> layout;
+    std::string reason;
+    int32_t code = PGORCH_ERR_INVALID;
+    static Outcome ok(json::object l) { return {std::move(l), {}, PGORCH_OK}; }
+    static Outcome no(std::string why, int32_t code = PGORCH_ERR_INVALID) { return {std::nullopt, std::move(why), code}; }
+};
+
+// Name of the marker file that makes a cached installation usable.
+inline const char* kMarker = ".pgorch-install.json";
+
+// Versions of postgresql-<major> apt knows, for every major apt has ({version, revision}).
+std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx, const std::string& major = {});
+// Versions present in the cache (complete ones only).
+std::vector<std::string> cached_versions(const Context& ctx, const std::string& cache_dir);
+
+Outcome provide_deb(const Context& ctx, const Request& req);
+Outcome provide_path(const Context& ctx, const Request& req);
+Outcome provide_package(const Context& ctx, const Request& req);
+Outcome provide_source(const Context& ctx, const Request& req);
+
+// Verifies the binaries report exactly req.version; throws Failure(FAILED) otherwise.
+void check_exact(const Context& ctx, const std::string& bindir, const std::string& version);
+
+}  // namespace pgdg

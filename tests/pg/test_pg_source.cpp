@@ -1,0 +1,34 @@
+// The source method: a Debian source package's pristine tarball, built and cached (slow).
+#include "harness.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+
+using namespace pgtest;
+
+TEST_CASE("17.x is built from source via Debian's trixie source package and cached", "[pg][slow]") {
+    const char* v = std::getenv("PGORCH_TEST_SOURCE_VERSION");
+    std::string version = v && *v ? v : "17.11";
+    {
+        Harness h("source");
+        h.provisioner->set_options("pgdg", boost::json::object{{"methods", "source"}});
+        auto in = h.provisioner->provision("pgdg", version);
+        INFO((in ? std::string() : in.error().str()));
+        REQUIRE(in.ok());
+        CHECK(in->method == "source");
+        CHECK(in->catalog_version > 202400000u);
+        CHECK(fs::exists(in->bin("pg_upgrade")));
+        CHECK(fs::exists(in->bin("pg_dumpall")));
+        cluster::Cluster* c = h.started("src", *in);
+        CHECK(scalar(*c, "SELECT version()").rfind("PostgreSQL " + version + " ", 0) == 0);
+    }
+    Harness h("source-warm");
+    h.provisioner->set_options("pgdg", boost::json::object{{"methods", "source"}});
+    auto t0 = std::chrono::steady_clock::now();
+    auto in = h.provisioner->provision("pgdg", version);
+    REQUIRE(in.ok());
+    CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 0.5);
+    CHECK(postmasters_under(PGORCH_PG_WORK).empty());
+}
