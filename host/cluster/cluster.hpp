@@ -59,8 +59,13 @@ public:
     // Points the cluster at another installation (minor update, new binaries).
     virtual void use_install(const Install& install) = 0;
 
+    // Runs SQL in a libpq session of `database`. With keep_session the session stays open for the
+    // next call on the same database (a warm backend: what timing measurements need); without it,
+    // the session (new, or kept by an earlier call) is closed afterwards, so an idle pgorch session
+    // never blocks a script's DROP DATABASE. stop() and use_install() close every session.
+    // duration_ms covers the statement only, not the connection.
     virtual Expected<SqlResult> sql(const std::string& database, const std::string& sql,
-                                    double timeout_s = 0) = 0;
+                                    double timeout_s = 0, bool keep_session = false) = 0;
     // libpq keyword/value connection string for a database.
     virtual std::string conninfo(const std::string& database) const = 0;
     // Environment for scripts and client tools: PGHOST, PGPORT, PGUSER, PGDATABASE, PGDATA,

@@ -257,6 +257,7 @@ Status PgCluster::stop(const std::string& mode, double timeout_s) {
     if (mode != "smart" && mode != "fast" && mode != "immediate")
         return Error::invalid("cluster \"" + spec_.id + "\": unknown stop mode \"" + mode + "\"",
                               "Use smart, fast or immediate.");
+    close_sessions();
     long pid = postmaster_pid();
     if (!process_alive(pid)) {
         bool was = started_;
@@ -300,12 +301,21 @@ std::string PgCluster::conninfo(const std::string& database) const {
 }
 
 // One libpq session per call; the result of the last statement is returned as text.
-Expected<SqlResult> PgCluster::sql(const std::string& database, const std::string& text, double timeout_s) {
-    std::string ci = conninfo(database.empty() ? "postgres" : database) + " connect_timeout=10";
-    if (timeout_s > 0)
-        ci += " options='-c statement_timeout=" + std::to_string(static_cast<long>(timeout_s * 1000)) + "'";
-    auto started = std::chrono::steady_clock::now();
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(ci.c_str()), &PQfinish);
+// Closes every kept session (before stop, or when the binaries change).
+void PgCluster::close_sessions() {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.clear();
+}
+
+// A kept healthy session of `database`, or a new connection (not yet kept).
+Expected<PgCluster::Session> PgCluster::session(const std::string& database) {
+    if (auto it = sessions_.find(database); it != sessions_.end()) {
+        Session kept = it->second;
+        sessions_.erase(it);
+        if (PQstatus(kept.get()) == CONNECTION_OK) return kept;
+    }
+    std::string ci = conninfo(database) + " connect_timeout=10";
+    Session conn(PQconnectdb(ci.c_str()), &PQfinish);
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
         long pid = postmaster_pid();
         if (started_ && !process_alive(pid)) return dead_error("postmaster is gone").error();
@@ -313,23 +323,44 @@ Expected<SqlResult> PgCluster::sql(const std::string& database, const std::strin
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
         return Error::failed("cluster \"" + spec_.id + "\": cannot connect to database \"" + database + "\": " + msg);
     }
-    std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), text.c_str()), &PQclear);
+    return conn;
+}
+
+Expected<SqlResult> PgCluster::sql(const std::string& database_in, const std::string& text, double timeout_s,
+                                   bool keep_session) {
+    const std::string database = database_in.empty() ? "postgres" : database_in;
+    std::lock_guard lock(sessions_mu_);
+    auto conn = session(database);
+    if (!conn) return conn.error();
+    PGconn* c = conn->get();
+    // The statement timeout is per call: set it (0 = none) before the statement, outside the clock.
+    std::string set_timeout =
+        "SET statement_timeout = " + std::to_string(timeout_s > 0 ? static_cast<long>(timeout_s * 1000) : 0);
+    PQclear(PQexec(c, set_timeout.c_str()));
+    auto started = std::chrono::steady_clock::now();
+    std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(c, text.c_str()), &PQclear);
     SqlResult out;
     out.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    // A statement that left a failed transaction behind must not poison the kept session.
+    if (PQtransactionStatus(c) == PQTRANS_INERROR) PQclear(PQexec(c, "ROLLBACK"));
+    if (keep_session && PQstatus(c) == CONNECTION_OK) sessions_[database] = *conn;
     ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
-        std::string msg = res ? PQresultErrorMessage(res.get()) : PQerrorMessage(conn.get());
+        std::string msg = res ? PQresultErrorMessage(res.get()) : PQerrorMessage(c);
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+        if (PQstatus(c) != CONNECTION_OK && !process_alive(postmaster_pid()))
+            return dead_error("postmaster died during a statement").error();
         return Error::failed("cluster \"" + spec_.id + "\": sql failed: " + msg);
     }
     out.command = PQcmdStatus(res.get());
     int nf = PQnfields(res.get()), nt = PQntuples(res.get());
-    for (int c = 0; c < nf; ++c) out.columns.emplace_back(PQfname(res.get(), c));
+    for (int col = 0; col < nf; ++col) out.columns.emplace_back(PQfname(res.get(), col));
     for (int r = 0; r < nt; ++r) {
         std::vector<std::optional<std::string>> row;
-        for (int c = 0; c < nf; ++c)
-            row.emplace_back(PQgetisnull(res.get(), r, c) ? std::nullopt
-                                                          : std::optional<std::string>(PQgetvalue(res.get(), r, c)));
+        for (int col = 0; col < nf; ++col)
+            row.emplace_back(PQgetisnull(res.get(), r, col)
+                                 ? std::nullopt
+                                 : std::optional<std::string>(PQgetvalue(res.get(), r, col)));
         out.rows.push_back(std::move(row));
     }
     return out;

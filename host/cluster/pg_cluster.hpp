@@ -24,6 +24,13 @@
 
 #include "cluster/cluster.hpp"
 
+#include <memory>
+#include <mutex>
+
+extern "C" {
+typedef struct pg_conn PGconn;
+}
+
 namespace pgorch::cluster {
 
 class PgCluster : public Cluster {
@@ -45,8 +52,12 @@ public:
     Status stop(const std::string& mode = "fast", double timeout_s = 60) override;
     Status check_alive() override;
     bool running() const override;
-    void use_install(const Install& install) override { spec_.install = install; }
-    Expected<SqlResult> sql(const std::string& database, const std::string& sql, double timeout_s = 0) override;
+    void use_install(const Install& install) override {
+        close_sessions();
+        spec_.install = install;
+    }
+    Expected<SqlResult> sql(const std::string& database, const std::string& sql, double timeout_s = 0,
+                            bool keep_session = false) override;
     std::string conninfo(const std::string& database) const override;
     std::map<std::string, std::string> client_env() const override;
     std::string log_tail(int lines = 20) const override;
@@ -58,6 +69,11 @@ public:
     long postmaster_pid() const;
 
 private:
+    using Session = std::shared_ptr<pg_conn>;
+    // A session of `database`: the kept one when it is healthy, else a new connection.
+    Expected<Session> session(const std::string& database);
+    void close_sessions();
+
     Status put_file(const fs::path& target, const std::string& content);
     Status dead_error(const std::string& what) const;
     void clear_stale_locks();
@@ -70,6 +86,8 @@ private:
     bool started_ = false;
     int conf_files_ = 0;
     std::map<std::string, std::string> params_;
+    std::mutex sessions_mu_;
+    std::map<std::string, Session> sessions_;  // kept libpq sessions by database
 };
 
 // Whether a process exists (also when it belongs to another user).

@@ -69,8 +69,10 @@ void RunServices::log(std::string_view plugin, int32_t level, std::string_view m
 }
 
 void RunServices::progress(std::string_view plugin, double fraction, std::string_view message) {
-    if (fraction >= 0) spdlog::info("[{}] {:.0f}% {}", plugin, fraction * 100, message);
-    else spdlog::info("[{}] {}", plugin, message);
+    // Progress is frequent (every repetition of a timing query): the log file keeps it, the
+    // console shows it with -v.
+    if (fraction >= 0) spdlog::debug("[{}] {:.0f}% {}", plugin, fraction * 100, message);
+    else spdlog::debug("[{}] {}", plugin, message);
 }
 
 // Runs a command for a plugin on the run's runtime.
@@ -107,7 +109,9 @@ ServiceResult RunServices::sql(std::string_view, const json::object& request) {
     std::string id = str(request, "cluster");
     cluster::Cluster* c = clusters_.find(id);
     if (!c) return ServiceResult::fail(PGORCH_ERR_INVALID, "sql: cluster \"" + id + "\" does not exist");
-    auto r = c->sql(str(request, "database", "postgres"), str(request, "sql"), num(request, "timeout_s", 0));
+    auto* keep = request.if_contains("keep_session");
+    auto r = c->sql(str(request, "database", "postgres"), str(request, "sql"), num(request, "timeout_s", 0),
+                    keep && keep->is_bool() && keep->as_bool());
     if (!r) return fail(r.error());
     return ServiceResult::ok(r->to_json());
 }

@@ -132,9 +132,10 @@ typedef struct pgorch_host_services {
 
     /*
      * Run SQL on a cluster through libpq.
-     * request: {"cluster": "id", "database": "postgres", "sql": "...", "timeout_s": N}
+     * request: {"cluster": "id", "database": "postgres", "sql": "...", "timeout_s": N,
+     *           "keep_session": bool (keep the backend for the next call; false closes it)}
      * response: {"columns": [...], "rows": [[text|null,...],...], "command": "SELECT 3",
-     *            "duration_ms": N}
+     *            "duration_ms": N (the statement alone, not the connection)}
      */
     int32_t (*sql)(pgorch_call* call, const char* request_json, const char** response_json);
 

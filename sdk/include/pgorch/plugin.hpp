@@ -101,11 +101,14 @@ public:
         return r;
     }
 
-    // Run SQL on a cluster's database; returns the response object (columns, rows, command).
+    // Run SQL on a cluster's database; returns the response object (columns, rows, command,
+    // duration_ms of the statement alone). keep_session: reuse the same backend on the next call
+    // (the last call of a series passes false, which closes the session).
     json::object sql(std::string_view cluster_id, std::string_view database, std::string_view sql_text,
-                     double timeout_s = 0) const {
+                     double timeout_s = 0, bool keep_session = false) const {
         json::object req{{"cluster", cluster_id}, {"database", database}, {"sql", sql_text}};
         if (timeout_s > 0) req["timeout_s"] = timeout_s;
+        if (keep_session) req["keep_session"] = true;
         return sql_json(req).as_object();
     }
 
