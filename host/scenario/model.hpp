@@ -45,6 +45,8 @@ struct DbTarget {
     std::vector<FileRef> packages; // `package:` (string or list), resolved under packages/ or the folder
     std::optional<int> db_port;    // perf db_params only (the host port in the original tool)
     SourceLocation where;
+    // perf db_params only: run this target in its own container of this image (docker runtime).
+    std::optional<Text> docker_image;
 };
 
 struct ExplainQuery {

@@ -1,0 +1,307 @@
+// The upgrade chain: first cluster, scripts, step plugin calls and verification after each step.
+#include "engine/upgrade_steps.hpp"
+
+#include "cluster/cluster.hpp"
+#include "cluster/scripts.hpp"
+#include "core/args.hpp"
+#include "engine/provision.hpp"
+#include "engine/services.hpp"
+#include "plugins/registry.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+
+namespace pgorch::engine {
+
+namespace json = boost::json;
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Writes a text file under the results folder (errors are logged: a report must not fail a step).
+void save(const fs::path& p, const std::string& text) {
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f) spdlog::warn("cannot write \"{}\"", p.string());
+}
+
+// "steps/02-pg_upgrade/".
+std::string step_folder(size_t i, const std::string& type) { return fmt::format("steps/{:02}-{}/", i + 1, type); }
+
+// Maps a plugin's status to the exit code family.
+ExitCode code_of(int32_t status) {
+    switch (status) {
+    case PGORCH_ERR_INVALID: return ExitCode::invalid_input;
+    case PGORCH_ERR_ENVIRONMENT: return ExitCode::environment;
+    case PGORCH_ERR_CANCELLED: return ExitCode::interrupted;
+    default: return ExitCode::check_failed;
+    }
+}
+
+std::vector<std::string> packages_of(const scenario::DbTarget& t) {
+    std::vector<std::string> out;
+    for (const auto& p : t.packages) out.push_back(p.path.string());
+    return out;
+}
+
+}  // namespace
+
+VerifyRules rules_for(const scenario::Scenario& sc, const scenario::UpgradeStep* step) {
+    VerifyRules r;
+    for (const auto* v : {sc.verify ? &*sc.verify : nullptr, step && step->verify ? &*step->verify : nullptr}) {
+        if (!v) continue;
+        for (const auto& t : v->ignore) r.ignore.push_back(t.value);
+        for (const auto& t : v->expected_changes) r.expected_changes.push_back(t.value);
+    }
+    return r;
+}
+
+UpgradeChain::UpgradeChain(RunContext& ctx, report::UpgradeResults& results) : ctx_(ctx), results_(results) {}
+
+// Plugins, verify patterns and initdb words, before anything runs.
+Status UpgradeChain::prepare() {
+    const scenario::Scenario& sc = *ctx_.scenario;
+    if (sc.steps.empty()) return Error::invalid("scenario \"" + sc.name + "\": an upgrade scenario needs at least one step");
+    for (const auto& step : sc.steps) {
+        plugins::Plugin* p = ctx_.registry->find(plugins::Kind::step, step.type.value);
+        if (!p)
+            return Error::invalid("no step plugin \"" + step.type.value + "\"",
+                                  "Run `pgorch-host plugins` to see the plugins this host has loaded.")
+                .at(step.type.where);
+        plugins_.push_back(p);
+        if (Status s = rules_for(sc, &step).validate(); !s) {
+            Error e = s.error();
+            if (step.verify) e.at(step.verify->where);
+            else if (sc.verify) e.at(sc.verify->where);
+            return e;
+        }
+    }
+    if (auto it = sc.args.find("initdb"); it != sc.args.end()) {
+        auto words = split_args(it->second.value);
+        if (!words) return Error(words.error()).at(it->second.where);
+        initdb_args_ = *words;
+    }
+    return {};
+}
+
+// Start version, first cluster, then initial_pre_scripts, initial_setup_script, initial_post_scripts.
+Status UpgradeChain::start() {
+    const scenario::Scenario& sc = *ctx_.scenario;
+    auto install = ctx_.provisioner->provision(results_.db_type, sc.start.db_version.value,
+                                               sc.start.db_edition ? sc.start.db_edition->value : "",
+                                               packages_of(sc.start));
+    if (!install) {
+        Error e = install.error();
+        if (e.code != ExitCode::interrupted) e.code = ExitCode::environment;
+        return e;
+    }
+    results_.start_version = install->version;
+    cluster::ClusterSpec spec;
+    spec.id = "c0-" + install->version;
+    spec.install = *install;
+    spec.initdb_args = initdb_args_;
+    auto created = ctx_.clusters->create(spec);
+    if (!created) return created.error();
+    current_ = *created;
+    spdlog::info("[{}] initdb and start ({} {})", current_->id(), results_.db_type, install->version);
+    if (Status s = current_->init(); !s) return s;
+    if (Status s = current_->start(); !s) return s;
+    if (Status s = run_scripts("initial_pre_script", sc.initial_pre_scripts, "initial/", results_.initial); !s) return s;
+    if (Status s = run_scripts("initial_setup_script", sc.initial_setup_script, "initial/", results_.initial); !s) return s;
+    return run_scripts("initial_post_script", sc.initial_post_scripts, "initial/", results_.initial);
+}
+
+// Each script with the current cluster's environment; output to <results>/<prefix><kind>-<name>.log.
+Status UpgradeChain::run_scripts(const std::string& kind, const std::vector<scenario::FileRef>& files,
+                                 const std::string& log_prefix, std::vector<report::UpgradeScript>& out) {
+    for (const auto& f : files) {
+        report::UpgradeScript s;
+        s.kind = kind;
+        s.name = f.as_written;
+        std::string safe = f.as_written;
+        for (char& c : safe)
+            if (c == '/') c = '_';
+        s.log = log_prefix + kind + "-" + safe + ".log";
+        spdlog::info("[{}] {} \"{}\"", current_->id(), kind, f.as_written);
+        auto r = cluster::run_script(*ctx_.runtime, f.path, current_->client_env(), {}, 0);
+        if (!r) {
+            s.error = r.error().message;
+            out.push_back(s);
+            return Error::failed(kind + " \"" + f.as_written + "\": " + r.error().message);
+        }
+        s.exit_code = r->exit_code;
+        s.duration_ms = r->duration_ms;
+        s.ok = r->ok();
+        save(ctx_.results_dir / s.log, r->out + (r->err.empty() ? "" : "\n--- stderr ---\n" + r->err));
+        if (Status st = cluster::script_failure(f.path, *r); !st) {
+            s.error = st.error().message;
+            out.push_back(s);
+            return Error::failed(kind + " \"" + f.as_written + "\" failed: " + st.error().message);
+        }
+        out.push_back(s);
+    }
+    return {};
+}
+
+long long UpgradeChain::database_size() {
+    auto r = current_->sql("postgres", "SELECT sum(pg_database_size(oid))::bigint FROM pg_database");
+    if (!r || r->rows.empty() || r->rows[0].empty() || !r->rows[0][0]) return -1;
+    try {
+        return std::stoll(*r->rows[0][0]);
+    } catch (...) {
+        return -1;
+    }
+}
+
+report::UpgradeStepResult UpgradeChain::skipped(size_t i) const {
+    const auto& step = ctx_.scenario->steps[i];
+    report::UpgradeStepResult r;
+    r.index = static_cast<int>(i + 1);
+    r.method = step.type.value;
+    r.to_version = step.target.db_version.value;
+    r.verdict = "skipped";
+    return r;
+}
+
+// Calls the step plugin with the documented input; returns the cluster holding the data.
+Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::object& to, report::UpgradeStepResult& res) {
+    const auto& step = ctx_.scenario->steps[i];
+    const std::string folder = step_folder(i, step.type.value);
+    const fs::path work_dir = ctx_.run_dir / folder.substr(0, folder.size() - 1);
+    if (Status s = ctx_.runtime->make_dir(work_dir); !s) return s.error();
+    json::object options;
+    for (const auto& [k, v] : step.args) options[k] = v.value;
+    json::array initdb;
+    for (const auto& w : initdb_args_) initdb.emplace_back(w);
+    json::object input{{"cluster", current_->id()},
+                       {"new_cluster", fmt::format("c{}-{}", i + 1, std::string(to.at("version").as_string()))},
+                       {"from", current_->install().to_json()},
+                       {"to", to},
+                       {"initdb_args", std::move(initdb)},
+                       {"options", std::move(options)},
+                       {"step", json::object{{"index", i + 1}, {"type", step.type.value}}},
+                       {"work_dir", work_dir.string()},
+                       {"artifact_prefix", folder},
+                       {"scenario_dir", ctx_.scenario->dir.string()}};
+    auto t = std::chrono::steady_clock::now();
+    plugins::CallOutcome out = plugins_[i]->call(plugins::Callback::run, *ctx_.services, input);
+    res.duration_ms = ms_since(t);
+    const json::object* result = out.result.is_object() ? &out.result.as_object() : nullptr;
+    if (result) {
+        if (auto* m = result->if_contains("metrics"); m && m->is_object()) res.metrics = m->as_object();
+        if (auto* l = result->if_contains("logs"); l && l->is_array())
+            for (const auto& x : l->as_array())
+                if (x.is_string()) res.logs.emplace_back(x.as_string());
+    }
+    if (auto* d = res.metrics.if_contains("downtime_ms"); d && d->is_number()) res.downtime_ms = d->to_number<double>();
+    if (auto* m = res.metrics.if_contains("mode"); m && m->is_string()) res.variant = std::string(m->as_string());
+    if (!out.ok()) {
+        // A failed plugin returns no result: list the artifacts it saved (pg_upgrade's logs ...).
+        std::error_code ec;
+        for (fs::recursive_directory_iterator it(ctx_.results_dir / folder, ec), end; !ec && it != end; it.increment(ec))
+            if (it->is_regular_file(ec)) res.logs.push_back(fs::relative(it->path(), ctx_.results_dir, ec).string());
+        Error e{code_of(out.status), "step plugin \"" + step.type.value + "\" failed: " + out.error, {}, std::nullopt};
+        return e;
+    }
+    std::string id = result ? std::string(result->contains("cluster") && result->at("cluster").is_string()
+                                              ? result->at("cluster").as_string()
+                                              : json::string(current_->id()))
+                            : current_->id();
+    cluster::Cluster* c = ctx_.clusters->find(id);
+    if (!c) return Error::failed("step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
+    return c;
+}
+
+// The server runs the target version and the data and schema are what they were before.
+Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string& target_version,
+                            report::UpgradeStepResult& res) {
+    const auto& step = ctx_.scenario->steps[i];
+    const std::string folder = step_folder(i, step.type.value);
+    VerifyRules rules = rules_for(*ctx_.scenario, &step);
+    SqlRunner sql = sql_runner(*current_);
+    Verdict v;
+    if (Status s = check_server(sql, target_version); !s) v.problems.push_back(s.error().message);
+    else {
+        auto after = take_snapshot(sql, rules);
+        if (!after) v.problems.push_back(after.error().message);
+        else {
+            res.snapshot_ms += after->duration_ms;
+            save(ctx_.results_dir / (folder + "snapshot-after.json"), json::serialize(after->to_json()) + "\n");
+            Verdict c = compare(before, *after, rules);
+            v.differences = std::move(c.differences);
+        }
+    }
+    res.verification = v.to_json();
+    for (const auto& p : v.problems) res.differences.push_back(p);
+    for (bool want_expected : {false, true})
+        for (const auto& d : v.differences)
+            if (d.expected == want_expected) res.differences.push_back(d.str());
+    save(ctx_.results_dir / (folder + "verification.txt"), v.str());
+    if (v.passed()) return {};
+    return Error::failed(fmt::format("verification failed: {} problem(s), {} unexpected difference(s)", v.problems.size(),
+                                     v.unexpected()));
+}
+
+// provision, pre_scripts, snapshot, plugin, post_scripts, verifiers, verification.
+Status UpgradeChain::run_step(size_t i) {
+    const scenario::Scenario& sc = *ctx_.scenario;
+    const auto& step = sc.steps[i];
+    report::UpgradeStepResult res = skipped(i);
+    res.from_version = current_->install().version;
+    res.cluster_before = current_->id();
+    res.verdict = "failed";
+    const std::string folder = step_folder(i, step.type.value);
+    auto fail = [&](Error e) -> Status {
+        if (res.error.empty()) res.error = e.message;
+        spdlog::error("step {} ({}): {}", i + 1, step.type.value, e.message);
+        results_.steps.push_back(res);
+        return e;
+    };
+    spdlog::info("step {} ({}): {} -> {}", i + 1, step.type.value, res.from_version, step.target.db_version.value);
+    std::string db_type = step.target.db_type.value.empty() ? results_.db_type : step.target.db_type.value;
+    auto install = ctx_.provisioner->provision(db_type, step.target.db_version.value,
+                                               step.target.db_edition ? step.target.db_edition->value : "",
+                                               packages_of(step.target));
+    if (!install) {
+        Error e = install.error();
+        if (e.code != ExitCode::interrupted) e.code = ExitCode::environment;
+        return fail(e);
+    }
+    res.to_version = install->version;
+    if (Status s = run_scripts("pre_script", sc.pre_scripts, folder, res.scripts); !s) return fail(s.error());
+    if (Status s = run_scripts("pre_script", step.pre_scripts, folder, res.scripts); !s) return fail(s.error());
+
+    VerifyRules rules = rules_for(sc, &step);
+    auto before = take_snapshot(sql_runner(*current_), rules);
+    if (!before) return fail(before.error());
+    res.snapshot_ms = before->duration_ms;
+    save(ctx_.results_dir / (folder + "snapshot-before.json"), json::serialize(before->to_json()) + "\n");
+    res.size_before = database_size();
+
+    auto next = call_plugin(i, install->to_json(), res);
+    if (!next) return fail(next.error());
+    current_ = *next;
+    res.cluster_after = current_->id();
+    res.logs.push_back(current_->server_log().string());
+
+    if (Status s = run_scripts("post_script", sc.post_scripts, folder, res.scripts); !s) return fail(s.error());
+    if (Status s = run_scripts("post_script", step.post_scripts, folder, res.scripts); !s) return fail(s.error());
+    if (Status s = run_scripts("verifier", sc.verifiers, folder, res.scripts); !s) return fail(s.error());
+    if (Status s = run_scripts("verifier", step.verifiers, folder, res.scripts); !s) return fail(s.error());
+    res.size_after = database_size();
+    if (Status s = verify(i, *before, install->version, res); !s) return fail(s.error());
+    res.verdict = "passed";
+    spdlog::info("step {} ({}): passed, {} -> {}", i + 1, step.type.value, res.from_version, res.to_version);
+    results_.steps.push_back(res);
+    return {};
+}
+
+}  // namespace pgorch::engine

@@ -1,0 +1,65 @@
+// The pieces of the upgrade flow (engine/upgrade.cpp documents the order): the chain of
+// clusters, the scripts around each step, the step plugin call and the verification.
+//
+// What a step plugin receives (plugins/step/README.md is the reference):
+//   {"cluster": id of the running cluster holding the data, "new_cluster": id to use for a new
+//    cluster, "from": install, "to": install, "initdb_args": [scenario args.initdb words],
+//    "options": {step args, values as written}, "step": {"index", "type"},
+//    "work_dir": an empty folder the service user can write, "artifact_prefix": "steps/NN-type/",
+//    "scenario_dir": ...}
+// and returns {"cluster": id holding the data afterwards (running), "metrics": {"downtime_ms",
+// ...}, "logs": [results-relative files]}.
+#pragma once
+
+#include "engine/engine.hpp"
+#include "engine/verify.hpp"
+#include "report/upgrade_report.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace pgorch::cluster { class Cluster; }
+namespace pgorch::plugins { class Plugin; }
+
+namespace pgorch::engine {
+
+// Verification rules of a step: the scenario's `verify:` plus the step's own.
+VerifyRules rules_for(const scenario::Scenario& sc, const scenario::UpgradeStep* step);
+
+class UpgradeChain {
+public:
+    UpgradeChain(RunContext& ctx, report::UpgradeResults& results);
+
+    // Finds every step plugin and checks the verify patterns; an Error is invalid input.
+    Status prepare();
+    // Provisions the start version, creates and starts the first cluster, runs the initial
+    // pre, setup and post scripts (recorded in results.initial).
+    Status start();
+    // Runs step `i` (0-based) and appends its result. An Error whose code is check_failed means
+    // the step failed (a script, the plugin or the verification); other codes end the run.
+    Status run_step(size_t i);
+    // The result of a step that did not run.
+    report::UpgradeStepResult skipped(size_t i) const;
+
+    cluster::Cluster* current() const { return current_; }
+
+private:
+    // Runs scripts in order on the current cluster; stops at the first failure.
+    Status run_scripts(const std::string& kind, const std::vector<scenario::FileRef>& files,
+                       const std::string& log_prefix, std::vector<report::UpgradeScript>& out);
+    // Calls the plugin; fills the step's metrics and logs; the cluster it left the data in.
+    Expected<cluster::Cluster*> call_plugin(size_t i, const boost::json::object& to, report::UpgradeStepResult& res);
+    // Server check, "after" snapshot and comparison with `before`.
+    Status verify(size_t i, const Snapshot& before, const std::string& target_version, report::UpgradeStepResult& res);
+    long long database_size();
+
+    RunContext& ctx_;
+    report::UpgradeResults& results_;
+    std::vector<plugins::Plugin*> plugins_;
+    std::vector<std::string> initdb_args_;
+    cluster::Cluster* current_ = nullptr;
+};
+
+}  // namespace pgorch::engine

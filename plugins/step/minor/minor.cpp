@@ -1,0 +1,78 @@
+// minor: a minor update in place. Stops the server (fast by default), points the cluster at the
+// target version's binaries, starts the same data folder and checks that the running server is
+// the target version. Options in README.md; the step contract in plugins/step/README.md.
+#include "../pg_upgrade/step_common.hpp"
+
+namespace {
+
+namespace sdk = pgorch::sdk;
+namespace json = boost::json;
+using namespace pgorch::steps;
+
+// True when a server_version ("15.20 (Debian 15.20-0+deb12u1)") is exactly `expected`.
+bool same_version(const std::string& server, const std::string& expected) {
+    if (server.compare(0, expected.size(), expected) != 0) return false;
+    return server.size() == expected.size() || server[expected.size()] == ' ' || server[expected.size()] == '(';
+}
+
+json::value minor_run(sdk::Context& ctx, const json::object& input) {
+    const json::object& options = sdk::get_object(input, "options");
+    const json::object& to = sdk::get_object(input, "to");
+    const std::string id = sdk::get_string(input, "cluster");
+    if (id.empty() || to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
+    const std::string mode = sdk::get_string(options, "stop_mode", "fast");
+    if (mode != "fast" && mode != "smart" && mode != "immediate")
+        throw sdk::Failure(PGORCH_ERR_INVALID, "option \"stop_mode\" must be fast, smart or immediate, not \"" + mode + "\"");
+    const std::string target = sdk::get_string(to, "version");
+    const std::string major_to = sdk::get_string(to, "major");
+    auto t_step = std::chrono::steady_clock::now();
+
+    ClusterInfo c = cluster_op(ctx, "info", id);
+    std::string major_from = sdk::get_string(c.install, "major");
+    if (!major_from.empty() && !major_to.empty() && major_from != major_to)
+        throw sdk::Failure(PGORCH_ERR_INVALID, "a minor update cannot change the major version (" + major_from + " -> " +
+                                                   major_to + ")");
+    json::object metrics{{"stop_mode", mode}};
+    auto t_down = std::chrono::steady_clock::now();
+    if (c.running) cluster_op(ctx, "stop", id, {{"mode", mode}});
+    metrics["stop_ms"] = ms_since(t_down);
+    cluster_op(ctx, "use_install", id, {{"install", to}});
+    auto t = std::chrono::steady_clock::now();
+    try {
+        cluster_op(ctx, "start", id);
+    } catch (const sdk::Failure& f) {
+        // Leave the cluster on the binaries it ran with, so that it can be started again.
+        cluster_op(ctx, "use_install", id, {{"install", c.install}});
+        throw sdk::Failure(f.code(), std::string("the server does not start on version ") + target + ": " + f.what());
+    }
+    metrics["start_ms"] = ms_since(t);
+    metrics["downtime_ms"] = ms_since(t_down);
+    std::string running = sql_value(ctx, id, "SELECT current_setting('server_version')");
+    if (!same_version(running, target))
+        throw sdk::Failure(PGORCH_ERR_FAILED, "the server runs \"" + running + "\" after the update, expected \"" + target + "\"");
+    metrics["duration_ms"] = ms_since(t_step);
+    return json::object{{"cluster", id}, {"metrics", metrics}, {"logs", json::array{}}, {"server_version", running}};
+}
+
+const pgorch_option opt_mode = {sizeof(pgorch_option), "stop_mode", PGORCH_OPT_STRING, 0, "fast",
+                                "How the old server stops: fast, smart or immediate."};
+const pgorch_option* const options[] = {&opt_mode, nullptr};
+
+const pgorch_plugin_descriptor descriptor = {
+    .struct_size = sizeof(pgorch_plugin_descriptor),
+    .abi_major = PGORCH_ABI_MAJOR,
+    .abi_minor = PGORCH_ABI_MINOR,
+    .kind = PGORCH_KIND_STEP,
+    .name = "minor",
+    .version = "1.0.0",
+    .description = "Minor update in place: stops the server, switches to the target binaries, starts the same data folder.",
+    .options = options,
+    .validate = nullptr,
+    .run = sdk::callback<minor_run>,
+    .provision = nullptr,
+    .list_versions = nullptr,
+};
+
+}  // namespace
+
+PGORCH_DEFINE_PLUGIN(descriptor)

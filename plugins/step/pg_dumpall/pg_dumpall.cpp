@@ -1,0 +1,129 @@
+// pg_dumpall: dump and restore into a new cluster of the target version. The dump is taken with
+// the NEW version's pg_dumpall (an older pg_dumpall refuses a newer server), against the old
+// server while it runs; it is restored with psql -X -v ON_ERROR_STOP=1 into a new cluster
+// initialized compatibly with the old one. Options in README.md; the step contract in
+// plugins/step/README.md.
+#include "../pg_upgrade/step_common.hpp"
+
+namespace {
+
+namespace sdk = pgorch::sdk;
+namespace json = boost::json;
+using namespace pgorch::steps;
+
+// Saves a tool's output as an artifact; returns its name ("" when it could not be saved).
+std::string save_output(sdk::Context& ctx, const std::string& name, const sdk::ExecResult& r) {
+    try {
+        ctx.write_artifact(name, r.out + (r.err.empty() ? "" : "\n--- stderr ---\n" + r.err));
+        return name;
+    } catch (const sdk::Failure& f) {
+        ctx.warn(std::string("cannot save \"") + name + "\": " + f.what());
+        return {};
+    }
+}
+
+json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
+    const json::object& options = sdk::get_object(input, "options");
+    const json::object& to = sdk::get_object(input, "to");
+    const std::string old_id = sdk::get_string(input, "cluster");
+    const std::string new_id = sdk::get_string(input, "new_cluster", old_id + "-restored");
+    const std::string work_dir = sdk::get_string(input, "work_dir");
+    const std::string prefix = sdk::get_string(input, "artifact_prefix", "steps/pg_dumpall/");
+    if (old_id.empty() || to.empty() || work_dir.empty())
+        throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\", \"to\" and \"work_dir\"");
+    const double timeout = 3600;
+    auto t_step = std::chrono::steady_clock::now();
+
+    ClusterInfo old_c = cluster_op(ctx, "info", old_id);
+    if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
+    std::vector<std::string> initdb = compatible_initdb_args(ctx, old_id);
+    for (auto& w : option_words(options, "initdb")) initdb.push_back(w);
+    ctx.progress(0.1, "initializing the new cluster");
+    ClusterInfo new_c = to_info(ctx.cluster(json::object{
+        {"op", "create"}, {"cluster", new_id}, {"install", to}, {"initdb_args", to_argv(initdb)}}));
+    carry_configuration(ctx, old_c.datadir, new_c.datadir);
+    new_c = cluster_op(ctx, "start", new_id);
+    json::object metrics;
+    json::array logs;
+
+    // From here on, writes to the old server would be lost: this is the downtime.
+    ctx.progress(0.3, "pg_dumpall");
+    const std::string dump = work_dir + "/dumpall.sql";
+    std::vector<std::string> dump_cmd = {new_c.bindir + "/pg_dumpall", "-h", old_c.socket_dir, "-p",
+                                         std::to_string(old_c.port), "-U", "postgres", "-f", dump};
+    for (auto& w : option_words(options, "pg_dumpall")) dump_cmd.push_back(w);
+    auto t_down = std::chrono::steady_clock::now();
+    auto rd = run_tool(ctx, dump_cmd, work_dir, timeout);
+    metrics["dump_ms"] = ms_since(t_down);
+    if (!rd.ok()) {
+        if (auto n = save_output(ctx, prefix + "pg_dumpall.out", rd); !n.empty()) logs.emplace_back(n);
+        throw sdk::Failure(PGORCH_ERR_FAILED, "pg_dumpall failed (exit " + std::to_string(rd.exit_code) +
+                                                  "), the old cluster is untouched:\n" + tail_lines(rd.out + rd.err));
+    }
+    long long size = file_size(ctx, dump);
+    metrics["dump_bytes"] = size;
+    // The bootstrap superuser exists in every new cluster: its CREATE ROLE is the one error a
+    // restore of pg_dumpall's output always hits, so that line goes (its ALTER ROLE stays).
+    auto rf = run_tool(ctx, {"sed", "-i", "/^CREATE ROLE postgres;$/d", dump}, work_dir);
+    if (!rf.ok()) throw sdk::Failure(PGORCH_ERR_FAILED, "cannot edit the dump: " + tail_lines(rf.err));
+
+    ctx.progress(0.6, "restoring with psql");
+    std::vector<std::string> restore = {new_c.bindir + "/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
+                                        new_c.socket_dir, "-p", std::to_string(new_c.port), "-U", "postgres",
+                                        "-d", "postgres", "-o", "/dev/null", "-f", dump};
+    for (auto& w : option_words(options, "psql")) restore.push_back(w);
+    auto t = std::chrono::steady_clock::now();
+    auto rr = run_tool(ctx, restore, work_dir, timeout);
+    metrics["restore_ms"] = ms_since(t);
+    if (auto n = save_output(ctx, prefix + "restore.out", rr); !n.empty()) logs.emplace_back(n);
+    if (!rr.ok())
+        throw sdk::Failure(PGORCH_ERR_FAILED, "restore of the dump failed (exit " + std::to_string(rr.exit_code) +
+                                                  "), the old cluster \"" + old_id + "\" still runs:\n" +
+                                                  tail_lines(rr.out + rr.err));
+    metrics["downtime_ms"] = ms_since(t_down);
+
+    if (option_flag(options, "analyze")) {
+        t = std::chrono::steady_clock::now();
+        auto ra = run_tool(ctx, {new_c.bindir + "/vacuumdb", "--all", "--analyze-in-stages", "-h", new_c.socket_dir,
+                                 "-p", std::to_string(new_c.port), "-U", "postgres"},
+                           work_dir, timeout);
+        metrics["analyze_ms"] = ms_since(t);
+        if (!ra.ok()) throw sdk::Failure(PGORCH_ERR_FAILED, "vacuumdb --analyze-in-stages failed:\n" + tail_lines(ra.out + ra.err));
+    }
+    cluster_op(ctx, "stop", old_id, {{"mode", "fast"}});
+    if (!option_flag(options, "keep_dump")) run_tool(ctx, {"rm", "-f", dump}, work_dir);
+    metrics["duration_ms"] = ms_since(t_step);
+    return json::object{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", logs},
+                        {"initdb_args", to_argv(initdb)}};
+}
+
+const pgorch_option opt_dump = {sizeof(pgorch_option), "pg_dumpall", PGORCH_OPT_STRING, 0, "",
+                                "Extra pg_dumpall arguments, split into words (e.g. --no-comments)."};
+const pgorch_option opt_psql = {sizeof(pgorch_option), "psql", PGORCH_OPT_STRING, 0, "",
+                                "Extra psql arguments for the restore, split into words."};
+const pgorch_option opt_initdb = {sizeof(pgorch_option), "initdb", PGORCH_OPT_STRING, 0, "",
+                                  "Extra initdb arguments for the new cluster, after the compatible ones pgorch reads from the old."};
+const pgorch_option opt_analyze = {sizeof(pgorch_option), "analyze", PGORCH_OPT_BOOLEAN, 0, "false",
+                                   "Run vacuumdb --all --analyze-in-stages on the new cluster afterwards."};
+const pgorch_option opt_keep = {sizeof(pgorch_option), "keep_dump", PGORCH_OPT_BOOLEAN, 0, "false",
+                                "Keep dumpall.sql in the step's work folder instead of deleting it."};
+const pgorch_option* const options[] = {&opt_dump, &opt_psql, &opt_initdb, &opt_analyze, &opt_keep, nullptr};
+
+const pgorch_plugin_descriptor descriptor = {
+    .struct_size = sizeof(pgorch_plugin_descriptor),
+    .abi_major = PGORCH_ABI_MAJOR,
+    .abi_minor = PGORCH_ABI_MINOR,
+    .kind = PGORCH_KIND_STEP,
+    .name = "pg_dumpall",
+    .version = "1.0.0",
+    .description = "Dumps the cluster with the target version's pg_dumpall and restores it into a new cluster with psql.",
+    .options = options,
+    .validate = nullptr,
+    .run = sdk::callback<pg_dumpall_run>,
+    .provision = nullptr,
+    .list_versions = nullptr,
+};
+
+}  // namespace
+
+PGORCH_DEFINE_PLUGIN(descriptor)

@@ -1,0 +1,176 @@
+// pg_upgrade: moves the cluster's data to the target version with pg_upgrade.
+// A new cluster is initialized compatibly with the old one (encoding, collation, ctype, locale
+// provider, data checksums, WAL segment size), pgorch's configuration is carried over, the old
+// server is stopped, `pg_upgrade --check` runs first, then pg_upgrade itself with the step's
+// `args.pg_upgrade` words. See README.md for the options and plugins/step/README.md for the
+// input and output of every step plugin.
+#include "step_common.hpp"
+
+namespace {
+
+namespace sdk = pgorch::sdk;
+namespace json = boost::json;
+using namespace pgorch::steps;
+
+// The transfer mode the words select (what the report calls the method's variant).
+std::string transfer_mode(const std::vector<std::string>& words) {
+    for (const auto& w : words) {
+        if (w == "--link" || w == "-k") return "link";
+        if (w == "--clone") return "clone";
+        if (w == "--swap") return "swap";
+        if (w == "--copy-file-range") return "copy-file-range";
+    }
+    return "copy";
+}
+
+// Saves pg_upgrade's console output and its log folders; returns the artifact names.
+std::vector<std::string> save_logs(sdk::Context& ctx, const std::string& prefix, const std::string& name,
+                                   const sdk::ExecResult& r, const std::string& new_datadir, const std::string& work_dir) {
+    std::vector<std::string> logs;
+    try {
+        ctx.write_artifact(prefix + name, r.out + (r.err.empty() ? "" : "\n--- stderr ---\n" + r.err));
+        logs.push_back(prefix + name);
+    } catch (const sdk::Failure& f) {
+        ctx.warn(std::string("cannot save pg_upgrade output: ") + f.what());
+    }
+    for (auto& l : collect_logs(ctx, new_datadir + "/pg_upgrade_output.d", prefix + "pg_upgrade_output.d/"))
+        logs.push_back(l);
+    for (auto& l : collect_logs(ctx, work_dir, prefix + "work/")) logs.push_back(l);
+    return logs;
+}
+
+// After a failure: starts the old cluster again so that it stays usable; says whether it did.
+std::string restart_old(sdk::Context& ctx, const std::string& old_id) {
+    try {
+        cluster_op(ctx, "start", old_id);
+        return "the old cluster \"" + old_id + "\" was started again";
+    } catch (const sdk::Failure& f) {
+        return "the old cluster \"" + old_id + "\" does not start: " + f.what();
+    }
+}
+
+json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
+    const json::object& options = sdk::get_object(input, "options");
+    const json::object& to = sdk::get_object(input, "to");
+    const std::string old_id = sdk::get_string(input, "cluster");
+    const std::string new_id = sdk::get_string(input, "new_cluster", old_id + "-upgraded");
+    const std::string work_dir = sdk::get_string(input, "work_dir");
+    const std::string prefix = sdk::get_string(input, "artifact_prefix", "steps/pg_upgrade/");
+    if (old_id.empty() || to.empty() || work_dir.empty())
+        throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\", \"to\" and \"work_dir\"");
+    const std::vector<std::string> user_args = option_words(options, "pg_upgrade");
+    const bool analyze = option_flag(options, "analyze");
+    const double timeout = 3600;
+    auto t_step = std::chrono::steady_clock::now();
+
+    ClusterInfo old_c = cluster_op(ctx, "info", old_id);
+    if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
+    std::vector<std::string> initdb = compatible_initdb_args(ctx, old_id);
+    for (auto& w : option_words(options, "initdb")) initdb.push_back(w);
+    ctx.progress(0.1, "initializing the new cluster");
+    ClusterInfo new_c = to_info(ctx.cluster(json::object{
+        {"op", "create"}, {"cluster", new_id}, {"install", to}, {"initdb_args", to_argv(initdb)}}));
+    carry_configuration(ctx, old_c.datadir, new_c.datadir);
+
+    // pg_upgrade's own servers listen on a socket in the work folder (short enough) or in /tmp.
+    std::string sock = work_dir.size() < 80 ? work_dir : std::string("/tmp");
+    std::vector<std::string> base = {new_c.bindir + "/pg_upgrade", "-b", old_c.bindir, "-B", new_c.bindir,
+                                     "-d", old_c.datadir, "-D", new_c.datadir,
+                                     "-p", std::to_string(old_c.port), "-P", std::to_string(new_c.port),
+                                     "-s", sock, "-U", "postgres"};
+    json::object metrics{{"mode", transfer_mode(user_args)}};
+
+    ctx.progress(0.2, "stopping the old cluster");
+    auto t_down = std::chrono::steady_clock::now();
+    cluster_op(ctx, "stop", old_id, {{"mode", "fast"}});
+    metrics["stop_ms"] = ms_since(t_down);
+
+    ctx.progress(0.3, "pg_upgrade --check");
+    std::vector<std::string> check = base;
+    check.push_back("--check");
+    check.insert(check.end(), user_args.begin(), user_args.end());
+    auto t = std::chrono::steady_clock::now();
+    auto rc = run_tool(ctx, check, work_dir, timeout);
+    metrics["check_ms"] = ms_since(t);
+    if (!rc.ok()) {
+        auto logs = save_logs(ctx, prefix, "pg_upgrade-check.out", rc, new_c.datadir, work_dir);
+        std::string old_state = restart_old(ctx, old_id);
+        throw sdk::Failure(PGORCH_ERR_FAILED, "pg_upgrade --check failed (exit " + std::to_string(rc.exit_code) +
+                                                  "), nothing was upgraded and " + old_state + "; logs: " +
+                                                  std::to_string(logs.size()) + " files under \"" + prefix +
+                                                  "\":\n" + tail_lines(rc.out + rc.err));
+    }
+
+    ctx.progress(0.5, "pg_upgrade");
+    std::vector<std::string> run = base;
+    run.insert(run.end(), user_args.begin(), user_args.end());
+    t = std::chrono::steady_clock::now();
+    auto ru = run_tool(ctx, run, work_dir, timeout);
+    metrics["upgrade_ms"] = ms_since(t);
+    std::vector<std::string> logs = save_logs(ctx, prefix, "pg_upgrade.out", ru, new_c.datadir, work_dir);
+    if (!ru.ok()) {
+        std::string old_state = restart_old(ctx, old_id);
+        throw sdk::Failure(PGORCH_ERR_FAILED, "pg_upgrade failed (exit " + std::to_string(ru.exit_code) + "), " +
+                                                  old_state + "; logs under \"" + prefix + "\":\n" +
+                                                  tail_lines(ru.out + ru.err));
+    }
+
+    ctx.progress(0.8, "starting the new cluster");
+    t = std::chrono::steady_clock::now();
+    cluster_op(ctx, "start", new_id);
+    metrics["start_ms"] = ms_since(t);
+    metrics["downtime_ms"] = ms_since(t_down);
+
+    // pg_upgrade writes update_extensions.sql into its working folder when extensions have updates.
+    const std::string ext_sql = work_dir + "/update_extensions.sql";
+    if (file_exists(ctx, ext_sql)) {
+        t = std::chrono::steady_clock::now();
+        auto re = run_tool(ctx, {new_c.bindir + "/psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", new_c.socket_dir, "-p",
+                                 std::to_string(new_c.port), "-U", "postgres", "-d", "postgres", "-f", ext_sql},
+                           work_dir, timeout);
+        metrics["update_extensions_ms"] = ms_since(t);
+        if (!re.ok())
+            throw sdk::Failure(PGORCH_ERR_FAILED, "update_extensions.sql failed on the new cluster:\n" + tail_lines(re.out + re.err));
+    }
+    if (analyze) {
+        ctx.progress(0.9, "vacuumdb --analyze-in-stages");
+        t = std::chrono::steady_clock::now();
+        auto ra = run_tool(ctx, {new_c.bindir + "/vacuumdb", "--all", "--analyze-in-stages", "-h", new_c.socket_dir,
+                                 "-p", std::to_string(new_c.port), "-U", "postgres"},
+                           work_dir, timeout);
+        metrics["analyze_ms"] = ms_since(t);
+        if (!ra.ok()) throw sdk::Failure(PGORCH_ERR_FAILED, "vacuumdb --analyze-in-stages failed:\n" + tail_lines(ra.out + ra.err));
+    }
+    metrics["duration_ms"] = ms_since(t_step);
+    json::array log_names;
+    for (auto& l : logs) log_names.emplace_back(l);
+    return json::object{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", log_names},
+                        {"initdb_args", to_argv(initdb)}};
+}
+
+const pgorch_option opt_args = {sizeof(pgorch_option), "pg_upgrade", PGORCH_OPT_STRING, 0, "",
+                                "Extra pg_upgrade arguments, split into words: --link, --jobs 2, --clone ..."};
+const pgorch_option opt_initdb = {sizeof(pgorch_option), "initdb", PGORCH_OPT_STRING, 0, "",
+                                  "Extra initdb arguments for the new cluster, after the compatible ones pgorch reads from the old."};
+const pgorch_option opt_analyze = {sizeof(pgorch_option), "analyze", PGORCH_OPT_BOOLEAN, 0, "false",
+                                   "Run vacuumdb --all --analyze-in-stages on the new cluster afterwards."};
+const pgorch_option* const options[] = {&opt_args, &opt_initdb, &opt_analyze, nullptr};
+
+const pgorch_plugin_descriptor descriptor = {
+    .struct_size = sizeof(pgorch_plugin_descriptor),
+    .abi_major = PGORCH_ABI_MAJOR,
+    .abi_minor = PGORCH_ABI_MINOR,
+    .kind = PGORCH_KIND_STEP,
+    .name = "pg_upgrade",
+    .version = "1.0.0",
+    .description = "Upgrades the cluster with pg_upgrade into a new compatible cluster, after pg_upgrade --check.",
+    .options = options,
+    .validate = nullptr,
+    .run = sdk::callback<pg_upgrade_run>,
+    .provision = nullptr,
+    .list_versions = nullptr,
+};
+
+}  // namespace
+
+PGORCH_DEFINE_PLUGIN(descriptor)

@@ -1,0 +1,222 @@
+// Verification snapshots: diffing hand-made snapshots, rules, JSON round trip, and
+// take_snapshot() on a scripted SQL runner.
+#include "engine/verify.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace pgorch;
+using namespace pgorch::engine;
+
+namespace {
+
+// A small but complete snapshot of one database "app".
+Snapshot sample() {
+    Snapshot s;
+    s.server_version = "15.18 (Debian 15.18-0+deb12u1)";
+    DatabaseSnapshot d;
+    d.tables["sales.orders"] = {1000, "123:456"};
+    d.tables["sales.customers"] = {50, "7:8"};
+    d.sequences["sales.orders_id_seq"] = {"1000", true};
+    d.large_objects = 1;
+    d.large_objects_hash = "1:2";
+    d.schema["tables"]["sales.orders"] = "table";
+    d.schema["columns"]["sales.orders.amount"] = "#2 numeric(14,2)";
+    d.schema["views"]["sales.big_orders"] = "SELECT 1";
+    d.schema["indexes"]["sales.orders_pkey"] = "CREATE UNIQUE INDEX orders_pkey ON sales.orders USING btree (id)";
+    d.schema["functions"]["sales.total(bigint)"] = "f returns numeric language sql s body md5 abc";
+    s.databases["app"] = d;
+    s.databases["postgres"] = DatabaseSnapshot{};
+    return s;
+}
+
+std::vector<std::string> lines(const Verdict& v) {
+    std::vector<std::string> out;
+    for (const auto& d : v.differences) out.push_back(d.str());
+    return out;
+}
+
+bool has_line(const Verdict& v, const std::string& text) {
+    auto l = lines(v);
+    return std::find(l.begin(), l.end(), text) != l.end();
+}
+
+}  // namespace
+
+TEST_CASE("identical snapshots pass", "[verify]") {
+    Verdict v = compare(sample(), sample(), {});
+    CHECK(v.passed());
+    CHECK(v.differences.empty());
+    CHECK(v.str() == "no difference\n");
+}
+
+TEST_CASE("a deleted row names the database and the table", "[verify]") {
+    Snapshot after = sample();
+    after.databases["app"].tables["sales.orders"] = {999, "120:450"};
+    Verdict v = compare(sample(), after, {});
+    REQUIRE_FALSE(v.passed());
+    REQUIRE(v.differences.size() == 1);
+    CHECK(v.differences[0].str() == "db \"app\": table \"sales.orders\": rows 1000 -> 999");
+    CHECK(v.unexpected() == 1);
+}
+
+TEST_CASE("a changed row with the same count is caught by the content hash", "[verify]") {
+    Snapshot after = sample();
+    after.databases["app"].tables["sales.orders"].hash = "124:456";
+    Verdict v = compare(sample(), after, {});
+    REQUIRE(v.differences.size() == 1);
+    CHECK(v.differences[0].what.find("content changed (same row count 1000") == 0);
+}
+
+TEST_CASE("schema differences: missing, added, changed", "[verify]") {
+    Snapshot after = sample();
+    auto& s = after.databases["app"].schema;
+    s["indexes"].erase("sales.orders_pkey");
+    s["indexes"]["sales.orders_new"] = "CREATE INDEX orders_new ON sales.orders USING btree (amount)";
+    s["columns"]["sales.orders.amount"] = "#2 numeric";
+    Verdict v = compare(sample(), after, {});
+    CHECK(v.differences.size() == 3);
+    CHECK(has_line(v, "db \"app\": index \"sales.orders_pkey\": missing after the step"));
+    CHECK(has_line(v, "db \"app\": index \"sales.orders_new\": added by the step"));
+    CHECK(has_line(v, "db \"app\": column \"sales.orders.amount\": changed: \"#2 numeric(14,2)\" -> \"#2 numeric\""));
+}
+
+TEST_CASE("sequences, large objects and databases are compared", "[verify]") {
+    Snapshot after = sample();
+    after.databases["app"].sequences["sales.orders_id_seq"] = {"998", true};
+    after.databases["app"].large_objects = 0;
+    after.databases.erase("postgres");
+    after.databases["extra"] = DatabaseSnapshot{};
+    Verdict v = compare(sample(), after, {});
+    CHECK(has_line(v, "db \"app\": sequence \"sales.orders_id_seq\": last_value 1000 (called) -> 998 (called)"));
+    CHECK(has_line(v, "db \"app\": large objects: count 1 -> 0"));
+    CHECK(has_line(v, "db \"postgres\": missing after the step"));
+    CHECK(has_line(v, "db \"extra\": added by the step"));
+    CHECK(v.unexpected() == 4);
+}
+
+TEST_CASE("ignore and expected_changes patterns", "[verify]") {
+    Snapshot after = sample();
+    after.databases["app"].tables["sales.orders"] = {999, "1:1"};
+    after.databases["app"].schema["views"]["sales.big_orders"] = "SELECT 2";
+    after.databases["app"].schema["functions"]["sales.total(bigint)"] = "changed";
+
+    VerifyRules rules;
+    rules.ignore = {"views"};
+    rules.expected_changes = {"rows:app/sales.ord*"};
+    Verdict v = compare(sample(), after, rules);
+    CHECK(v.differences.size() == 2);  // the view is ignored
+    CHECK(has_line(v, "db \"app\": table \"sales.orders\": rows 1000 -> 999 (expected)"));
+    CHECK(v.unexpected() == 1);        // the function is still a failure
+    CHECK_FALSE(v.passed());
+    // Unexpected differences come first in the report.
+    CHECK(v.str().find("function") < v.str().find("(expected)"));
+
+    rules.ignore.push_back("functions:sales.*");
+    CHECK(compare(sample(), after, rules).passed());
+
+    // A database prefix that does not match leaves the difference unexpected.
+    rules.expected_changes = {"rows:other/sales.orders"};
+    CHECK_FALSE(compare(sample(), after, rules).passed());
+}
+
+TEST_CASE("rules validation names an unknown kind", "[verify]") {
+    VerifyRules ok{{"views", "rows:app/audit.*"}, {"extensions"}};
+    CHECK(ok.validate().ok());
+    VerifyRules bad{{"view"}, {}};
+    Status s = bad.validate();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message == "verify pattern \"view\": unknown kind \"view\"");
+    CHECK_FALSE(s.error().hint.empty());
+    CHECK_FALSE(VerifyRules{{}, {"rows:"}}.validate().ok());
+    CHECK(ok.ignores_kind("views"));
+    CHECK_FALSE(ok.ignores_kind("rows"));
+}
+
+TEST_CASE("snapshot JSON round trip keeps every field", "[verify]") {
+    Snapshot s = sample();
+    auto back = Snapshot::from_json(s.to_json());
+    REQUIRE(back.ok());
+    CHECK(back->server_version == s.server_version);
+    CHECK(compare(s, *back, {}).passed());
+    CHECK(back->databases.at("app").sequences.at("sales.orders_id_seq").is_called);
+    CHECK(back->databases.at("app").large_objects == 1);
+    CHECK_FALSE(Snapshot::from_json(boost::json::value(3)).ok());
+}
+
+TEST_CASE("version_matches compares whole version words", "[verify]") {
+    CHECK(version_matches("15.20 (Debian 15.20-0+deb12u1)", "15.20"));
+    CHECK(version_matches("17.11", "17.11"));
+    CHECK_FALSE(version_matches("15.2", "15.20"));
+    CHECK_FALSE(version_matches("15.20", "15.2"));
+    CHECK(version_matches("16.1", ""));
+}
+
+TEST_CASE("take_snapshot drives the runner per database and skips ignored kinds", "[verify]") {
+    std::vector<std::pair<std::string, std::string>> calls;
+    SqlRunner runner = [&](const std::string& db, const std::string& sql) -> Expected<cluster::SqlResult> {
+        calls.emplace_back(db, sql);
+        cluster::SqlResult r;
+        auto row = [](std::vector<std::optional<std::string>> v) { return v; };
+        if (sql == "SHOW server_version") r.rows.push_back(row({"15.20"}));
+        else if (sql.find("FROM pg_database") != std::string::npos) r.rows.push_back(row({"app"}));
+        else if (sql.find("quote_literal(n.nspname") != std::string::npos) {
+            r.rows.push_back(row({"r", "sales.orders", "'sales.orders'"}));
+            r.rows.push_back(row({"S", "sales.seq", "'sales.seq'"}));
+        } else if (sql.find("FROM sales.orders t") != std::string::npos)
+            r.rows.push_back(row({"sales.orders", "3", "1:2"}));
+        else if (sql.find("is_called FROM sales.seq") != std::string::npos)
+            r.rows.push_back(row({"sales.seq", "5", "t"}));
+        else if (sql.find("pg_largeobject_metadata") != std::string::npos) r.rows.push_back(row({"0", "0:0"}));
+        else if (sql.find("pg_get_indexdef") != std::string::npos)
+            r.rows.push_back(row({"indexes", "sales.orders_pkey", "CREATE UNIQUE INDEX"}));
+        return r;
+    };
+    VerifyRules rules;
+    rules.ignore = {"large_objects"};
+    auto snap = take_snapshot(runner, rules);
+    REQUIRE(snap.ok());
+    CHECK(snap->server_version == "15.20");
+    const auto& app = snap->databases.at("app");
+    CHECK(app.tables.at("sales.orders").rows == 3);
+    CHECK(app.sequences.at("sales.seq").last_value == "5");
+    CHECK(app.schema.at("indexes").count("sales.orders_pkey") == 1);
+    for (const auto& [db, sql] : calls) CHECK(sql.find("pg_largeobject_metadata") == std::string::npos);
+    // Data queries run on the database they describe, with pinned output settings.
+    bool saw = false;
+    for (const auto& [db, sql] : calls)
+        if (sql.find("FROM sales.orders t") != std::string::npos) {
+            saw = true;
+            CHECK(db == "app");
+            CHECK(sql.find("SET TimeZone = 'UTC'") != std::string::npos);
+        }
+    CHECK(saw);
+
+    SqlRunner down = [](const std::string&, const std::string&) -> Expected<cluster::SqlResult> {
+        return Error::environment("connection refused");
+    };
+    auto failed = take_snapshot(down, {});
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().message.find("does not accept connections") != std::string::npos);
+    CHECK_FALSE(check_server(down, "15.20").ok());
+    CHECK(check_server(runner, "15.20").ok());
+    CHECK(check_server(runner, "15.18").error().message ==
+          "the server runs version \"15.20\", expected \"15.18\"");
+}
+
+TEST_CASE("view text is compared without qualifiers across major versions only", "[verify]") {
+    Snapshot before = sample();
+    before.databases["app"].schema["views"]["sales.daily"] = "SELECT sum(orders.total) AS total FROM sales.orders";
+    Snapshot after = before;
+    after.databases["app"].schema["views"]["sales.daily"] = "SELECT sum(total) AS total FROM sales.orders";
+    after.server_version = "17.11";
+    CHECK(compare(before, after, {}).passed());
+    // A real change is still caught across majors.
+    after.databases["app"].schema["views"]["sales.daily"] = "SELECT max(total) AS total FROM sales.orders";
+    CHECK_FALSE(compare(before, after, {}).passed());
+    // Within one major version the text must be identical.
+    after.databases["app"].schema["views"]["sales.daily"] = "SELECT sum(total) AS total FROM sales.orders";
+    after.server_version = "15.20";
+    CHECK_FALSE(compare(before, after, {}).passed());
+}
