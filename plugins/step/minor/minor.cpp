@@ -56,7 +56,11 @@ json::value minor_run(sdk::Context& ctx, const json::object& input) {
 
 const pgorch_option opt_mode = {sizeof(pgorch_option), "stop_mode", PGORCH_OPT_STRING, 0, "fast",
                                 "How the old server stops: fast, smart or immediate."};
-const pgorch_option* const options[] = {&opt_mode, nullptr};
+// The original tool's own example puts `args: pg_upgrade: --link` on a minor step, where it never
+// had an effect: accepted with a warning so those scenarios run unchanged.
+const pgorch_option opt_pg_upgrade = {sizeof(pgorch_option), "pg_upgrade", PGORCH_OPT_STRING, PGORCH_OPTF_IGNORED,
+                                      nullptr, "Ignored: a minor update runs no pg_upgrade (seed compatibility)."};
+const pgorch_option* const options[] = {&opt_mode, &opt_pg_upgrade, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),
