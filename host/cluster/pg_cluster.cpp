@@ -268,9 +268,11 @@ Status PgCluster::stop(const std::string& mode, double timeout_s) {
         return {};
     }
     int t = timeout_s > 0 ? static_cast<int>(timeout_s + 0.999) : 60;
-    auto r = rt_.exec(tool({spec_.install.bin("pg_ctl").string(), "-w", "-t", std::to_string(t), "-D",
-                            spec_.datadir.string(), "-m", mode, "stop"},
-                           "pg_ctl stop", t + 30));
+    runtime::ExecRequest req = tool({spec_.install.bin("pg_ctl").string(), "-w", "-t", std::to_string(t), "-D",
+                                     spec_.datadir.string(), "-m", mode, "stop"},
+                                    "pg_ctl stop", t + 30);
+    req.cleanup = true;  // a server must stop even after Ctrl-C
+    auto r = rt_.exec(req);
     if (!r) return r.error();
     if (!r->ok() && process_alive(postmaster_pid()))
         return Error::failed("cluster \"" + spec_.id + "\": pg_ctl stop -m " + mode + " failed (exit " +

@@ -174,7 +174,7 @@ Status LocalRuntime::prepare() {
 Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
     if (req.argv.empty() || req.argv.front().empty()) return Error::invalid("empty command");
     ExecResult result;
-    if (cancelled_.load()) {
+    if (cancelled_.load() && !req.cleanup) {
         result.cancelled = true;
         result.exit_code = 130;
         return result;
@@ -270,7 +270,7 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
         if (exited && since(exit_time) > 1.0) break;
         if (!exited) {
             bool too_long = req.timeout_s > 0 && since(started) > req.timeout_s;
-            if (!killing && (too_long || cancelled_.load())) {
+            if (!killing && (too_long || (cancelled_.load() && !req.cleanup))) {
                 killing = true;
                 kill_time = Clock::now();
                 result.timed_out = too_long;

@@ -29,6 +29,9 @@ struct ExecRequest {
     RunAs as = RunAs::service_user;
     std::string stdin_data;
     std::string log_tag;                        // prefix of streamed lines in the log, e.g. "initdb"
+    // Clean-up work (stopping a server) that must still run after cancel(): it is neither refused
+    // nor killed by cancellation, only bounded by its timeout.
+    bool cleanup = false;
     // Called for every output line as it arrives (after it is logged), may be empty.
     std::function<void(std::string_view line, bool is_stderr)> on_line;
 };
@@ -62,7 +65,7 @@ public:
     // The OS user PostgreSQL runs as ("" when it is the invoker).
     virtual std::string service_user() const = 0;
 
-    // Called from a signal-safe context: makes running and future exec() calls stop promptly.
+    // Makes running and future exec() calls stop promptly (except cleanup requests).
     virtual void cancel() = 0;
 };
 

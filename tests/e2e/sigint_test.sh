@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Ctrl-C during a run: pgorch-host exits 130, every server it started is stopped, and a run right
+# after it passes (no stale sockets, pid files or ports in the way).
+# usage: sigint_test.sh PGORCH_HOST SOURCE_DIR CACHE_DIR
+set -u
+host=$1
+src=$2
+export PGORCH_CACHE_DIR=$3
+work=$(mktemp -d /var/tmp/pgorch-e2e-XXXXXX 2>/dev/null || mktemp -d)
+chmod 755 "$work"
+export PGORCH_WORK_DIR=$work NO_COLOR=1
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Servers of this test's runs (their data folders live under $work).
+servers() { pgrep -f -- "postgres.*-D $work" || true; }
+
+# Provision first so the interrupted run is interrupted while it runs, not while it downloads.
+"$host" provision pgdg 15.20 >/dev/null || fail "cannot provision 15.20"
+"$host" provision pgdg 15.18 >/dev/null || fail "cannot provision 15.18"
+
+"$host" run "$src/scenarios/quickstart" >"$work/run1.log" 2>&1 &
+pid=$!
+# Wait until a server of this run is up, then interrupt.
+for _ in $(seq 1 120); do
+  [[ -n $(servers) ]] && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.5
+done
+[[ -n $(servers) ]] || { cat "$work/run1.log"; fail "no server started within 60 s"; }
+sleep 1
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+[[ $rc -eq 130 ]] || { tail -30 "$work/run1.log"; fail "interrupted run exited $rc, want 130"; }
+sleep 1
+[[ -z $(servers) ]] || { ps -fp "$(servers | tr '\n' ',' | sed 's/,$//')"; fail "servers left running after Ctrl-C"; }
+grep -q "interrupted" "$work/run1.log" || fail "the interrupted run did not say so"
+echo "interrupted run: exit 130, no server left"
+
+"$host" run "$src/scenarios/quickstart" >"$work/run2.log" 2>&1 || { tail -30 "$work/run2.log"; fail "the run after an interrupted one failed"; }
+echo "next run: passed"
+echo "2 passed, 0 failed"
