@@ -2,7 +2,9 @@
 #include "engine/engine.hpp"
 
 #include "cluster/cluster.hpp"
+#include "core/args.hpp"
 #include "core/log.hpp"
+#include "core/paths.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
@@ -13,8 +15,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <thread>
 
 namespace pgorch::engine {
@@ -49,6 +53,8 @@ Expected<RunResources> make_resources(std::unique_ptr<runtime::Runtime> rt, plug
         {"work_dir", options.work_dir.string()},     {"cache_dir", options.cache_dir.string()},
         {"run_dir", run_dir.string()},               {"results_dir", results_dir.string()},
         {"scenario_dir", scenario_dir.string()},     {"runtime", r.runtime->name()},
+        // pgorch's own tools (pgorch-catversion) sit next to pgorch-host.
+        {"tools_dir", paths::executable().parent_path().string()},
     };
     // RunServices and Provisioner refer to each other: the services learn the provisioner below.
     auto holder = std::make_shared<Provisioner*>(nullptr);
@@ -62,11 +68,33 @@ Expected<RunResources> make_resources(std::unique_ptr<runtime::Runtime> rt, plug
     return r;
 }
 
+// Options of the distro plugins from the scenario's `args: <distro>: "--key=value ..."` (e.g.
+// `pgdg: --methods=deb --apt_repository="deb http://... bookworm-pgdg main"`).
+void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registry, Provisioner& provisioner) {
+    for (const auto& [name, text] : sc.args) {
+        if (!registry.find(plugins::Kind::distro, name)) continue;
+        auto words = split_args(text.value);
+        if (!words) continue;  // refused by validation already
+        boost::json::object o;
+        for (std::string w : *words) {
+            while (!w.empty() && w.front() == '-') w.erase(0, 1);
+            std::size_t eq = w.find('=');
+            std::string key = w.substr(0, eq);
+            std::replace(key.begin(), key.end(), '-', '_');
+            if (!key.empty()) o[key] = eq == std::string::npos ? std::string("true") : w.substr(eq + 1);
+        }
+        provisioner.set_options(name, std::move(o));
+    }
+}
+
 // The runtime of a run: docker when asked (--runtime docker) or when the scenario has a docker:
 // section and an engine answers (auto); otherwise local. A forced docker with no engine is an error.
 Expected<std::unique_ptr<runtime::Runtime>> choose_runtime(const scenario::Scenario& sc, const RunOptions& options,
                                                            const std::string& run_id, const fs::path& run_dir) {
-    bool want_docker = options.runtime == "docker" || (options.runtime == "auto" && sc.docker);
+    const scenario::Text* target_image = nullptr;  // the first db_params entry's docker_image
+    for (const auto& t : sc.db_params)
+        if (t.docker_image && !target_image) target_image = &*t.docker_image;
+    bool want_docker = options.runtime == "docker" || (options.runtime == "auto" && (sc.docker || target_image));
     if (!want_docker) return runtime::make_local_runtime(run_dir);
     auto version = runtime::docker_engine_version();
     if (!version) {
@@ -78,6 +106,7 @@ Expected<std::unique_ptr<runtime::Runtime>> choose_runtime(const scenario::Scena
     }
     spdlog::info("docker engine API {}: running in a container", *version);
     scenario::DockerSettings settings = sc.docker ? *sc.docker : scenario::DockerSettings{};
+    if (!settings.image && target_image) settings.image = *target_image;
     return runtime::make_docker_runtime(settings, run_id, run_dir, sc.dir);
 }
 
@@ -112,7 +141,67 @@ private:
     std::thread thread_;
 };
 
+// The resources of one perf target in its own container; torn down in reverse order.
+class ContainerScope : public TargetScope {
+public:
+    explicit ContainerScope(RunResources r) : res_(std::move(r)), watcher_(std::nullopt) {}
+    void watch(std::atomic<bool>& cancel) { watcher_.emplace(cancel, *res_.runtime); }
+    RunResources& resources() { return res_; }
+    ~ContainerScope() override {
+        watcher_.reset();
+        if (res_.clusters) res_.clusters->stop_all();
+        res_.provisioner.reset();
+        res_.services.reset();
+        res_.clusters.reset();
+        res_.runtime.reset();  // finishes the docker runtime: the container is removed
+    }
+
+private:
+    RunResources res_;
+    std::optional<CancelWatcher> watcher_;
+};
+
 }  // namespace
+
+Expected<std::unique_ptr<TargetScope>> open_target_scope(const RunContext& ctx, const scenario::DbTarget& target,
+                                                         std::size_t index, RunContext& target_ctx) {
+    target_ctx = ctx;
+    if (!target.docker_image) return std::unique_ptr<TargetScope>();
+    const scenario::Scenario& sc = *ctx.scenario;
+    const std::string& image = target.docker_image->value;
+    if (!ctx.runtime || ctx.runtime->name() != "docker") {
+        spdlog::warn("db_params entry {} names docker image \"{}\" but the run is not in docker; it runs locally",
+                     index, image);
+        return std::unique_ptr<TargetScope>();
+    }
+    scenario::DockerSettings settings = sc.docker ? *sc.docker : scenario::DockerSettings{};
+    if (settings.image && settings.image->value == image) return std::unique_ptr<TargetScope>();
+    // The run's first image is the first target's when the scenario's docker: names none.
+    if (!settings.image) {
+        const scenario::DbTarget* first = nullptr;
+        for (const auto& t : sc.db_params)
+            if (t.docker_image && !first) first = &t;
+        if (first == &target) return std::unique_ptr<TargetScope>();
+    }
+    settings.image = *target.docker_image;
+    std::string suffix = "-t" + std::to_string(index + 1);
+    if (settings.container_name) settings.container_name->value += suffix;
+    spdlog::info("db_params entry {} ({}): its own container of \"{}\"", index, target.db_version.value, image);
+    auto rt = runtime::make_docker_runtime(settings, ctx.run_id + suffix, ctx.run_dir, sc.dir);
+    if (!rt) return rt.error();
+    auto res = make_resources(std::move(*rt), *ctx.registry, ctx.options, ctx.run_dir, ctx.results_dir, sc.dir,
+                              *ctx.cancel);
+    if (!res) return res.error();
+    set_distro_options(sc, *ctx.registry, *res->provisioner);
+    auto scope = std::make_unique<ContainerScope>(std::move(*res));
+    scope->watch(*ctx.cancel);
+    RunResources& r = scope->resources();
+    target_ctx.runtime = r.runtime.get();
+    target_ctx.clusters = r.clusters.get();
+    target_ctx.services = r.services.get();
+    target_ctx.provisioner = r.provisioner.get();
+    return std::unique_ptr<TargetScope>(std::move(scope));
+}
 
 RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registry, const RunOptions& options,
                         std::atomic<bool>& cancel) {
@@ -142,6 +231,7 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     if (!rt) return {rt.error().code, rt.error().str(), {}};
     auto res = make_resources(std::move(*rt), registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
     if (!res) return {res.error().code, res.error().str(), {}};
+    set_distro_options(sc, registry, *res->provisioner);
     if (Status s = make_run_dirs(*res->runtime, {ctx.run_dir, ctx.run_dir / "clusters", ctx.run_dir / "logs",
                                                  ctx.results_dir});
         !s)

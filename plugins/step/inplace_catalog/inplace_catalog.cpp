@@ -1,0 +1,124 @@
+// inplace_catalog: the in-place catalog upgrade of a vendor's catalog-only release (the
+// article's inplace_upgrade.sh): modes info, update (primary or replica) and reset. Options in
+// README.md; the step contract in plugins/step/README.md.
+#include "inplace.hpp"
+
+#include <dlfcn.h>
+
+namespace {
+
+namespace sdk = pgorch::sdk;
+namespace json = boost::json;
+
+// An option as text ("" when absent).
+std::string text_option(const json::object& o, const char* key, const std::string& fallback = {}) {
+    const json::value* v = o.if_contains(key);
+    if (!v || v->is_null()) return fallback;
+    if (v->is_string()) return std::string(v->as_string());
+    if (v->is_int64()) return std::to_string(v->as_int64());
+    return fallback;
+}
+
+// Makes `p` absolute against `base`.
+std::string absolute(const std::string& p, const std::string& base) {
+    if (p.empty() || p[0] == '/') return p;
+    return base + "/" + p;
+}
+
+// <prefix>/bin/pgorch-catversion next to this plugin's <prefix>/lib/pgorch/plugins (local runtime).
+std::string tool_beside_plugin() {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(&tool_beside_plugin), &info) || !info.dli_fname) return "pgorch-catversion";
+    std::string so = info.dli_fname;
+    std::string dir = so.substr(0, so.rfind('/'));
+    return dir + "/../../../bin/pgorch-catversion";
+}
+
+// Reads the input into a Job and runs the mode.
+json::value inplace_run(sdk::Context& ctx, const json::object& input) {
+    const json::object& options = sdk::get_object(input, "options");
+    inplace::Job job;
+    job.ctx = &ctx;
+    job.mode = text_option(options, "mode", "update");
+    job.role = text_option(options, "role", "primary");
+    if (job.mode != "info" && job.mode != "update" && job.mode != "reset")
+        throw sdk::Failure(PGORCH_ERR_INVALID, "option \"mode\" must be info, update or reset, not \"" + job.mode + "\"");
+    if (job.role != "primary" && job.role != "replica")
+        throw sdk::Failure(PGORCH_ERR_INVALID, "option \"role\" must be primary or replica, not \"" + job.role + "\"");
+    job.cluster_id = sdk::get_string(input, "cluster");
+    job.to = sdk::get_object(input, "to");
+    job.from = sdk::get_object(input, "from");
+    if (job.cluster_id.empty() || job.to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
+    job.cluster = pgorch::steps::cluster_op(ctx, "info", job.cluster_id);
+    job.prefix = sdk::get_string(input, "artifact_prefix");
+    job.major = sdk::get_string(job.to, "major");
+    std::string scenario_dir = sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir"));
+    job.scripts_dir = absolute(text_option(options, "scripts_dir", "sql_upgrade"), scenario_dir);
+    std::string run_dir = ctx.setting("run_dir");
+    job.backup_dir = text_option(options, "backup_dir");
+    if (job.backup_dir.empty()) job.backup_dir = run_dir + "/inplace-backup/" + job.cluster_id;
+    job.backup_dir = absolute(job.backup_dir, run_dir);
+    job.catversion_tool = text_option(options, "catversion");
+    if (job.catversion_tool.empty()) {
+        std::string tools = ctx.setting("tools_dir");
+        job.catversion_tool = tools.empty() ? tool_beside_plugin() : tools + "/pgorch-catversion";
+    }
+    std::string target = text_option(options, "catalog_version");
+    if (target.empty()) {
+        auto* cv = job.to.if_contains("catalog_version");
+        if (!cv || !cv->is_number()) throw sdk::Failure(PGORCH_ERR_INVALID, "the target install gives no catalog_version");
+        job.new_cv = static_cast<uint32_t>(cv->to_number<int64_t>());
+    } else {
+        job.new_cv = static_cast<uint32_t>(std::stoul(target));
+    }
+    try {
+        json::value out = job.mode == "info"      ? inplace::run_info(job)
+                          : job.mode == "reset"   ? inplace::run_reset(job)
+                          : job.role == "replica" ? inplace::run_update_replica(job)
+                                                  : inplace::run_update_primary(job);
+        job.save_log();
+        return out;
+    } catch (const sdk::Failure& f) {
+        job.note(std::string("FAILED: ") + f.what());
+        job.save_log();
+        throw;
+    } catch (const std::exception& e) {
+        // A malformed service response: name the phase it happened in.
+        job.note("FAILED after \"" + job.last_phase + "\": " + e.what());
+        job.save_log();
+        throw sdk::Failure(PGORCH_ERR_FAILED, "unexpected error after \"" + job.last_phase + "\": " + e.what());
+    }
+}
+
+const pgorch_option opt_mode = {sizeof(pgorch_option), "mode", PGORCH_OPT_STRING, 0, "update",
+                                "info (plan only), update or reset (restore the backup of an update)."};
+const pgorch_option opt_role = {sizeof(pgorch_option), "role", PGORCH_OPT_STRING, 0, "primary",
+                                "primary runs the scripts; replica only sets the catalog version and renames tablespaces."};
+const pgorch_option opt_scripts = {sizeof(pgorch_option), "scripts_dir", PGORCH_OPT_STRING, 0, "sql_upgrade",
+                                   "Folder of the scenario with one folder per version (CATALOG_VERSION, upgrade_sql/, binary_upgrade_sql/, reset_sql/)."};
+const pgorch_option opt_backup = {sizeof(pgorch_option), "backup_dir", PGORCH_OPT_STRING, 0, nullptr,
+                                  "Where update keeps its backup and reset finds it (default <run_dir>/inplace-backup/<cluster>)."};
+const pgorch_option opt_tool = {sizeof(pgorch_option), "catversion", PGORCH_OPT_STRING, 0, nullptr,
+                                "Path of pgorch-catversion in the target environment (default: the host's tools_dir)."};
+const pgorch_option opt_cv = {sizeof(pgorch_option), "catalog_version", PGORCH_OPT_INTEGER, 0, nullptr,
+                              "Target catalog version (default: the target install's)."};
+const pgorch_option* const options[] = {&opt_mode, &opt_role, &opt_scripts, &opt_backup, &opt_tool, &opt_cv, nullptr};
+
+const pgorch_plugin_descriptor descriptor = {
+    .struct_size = sizeof(pgorch_plugin_descriptor),
+    .abi_major = PGORCH_ABI_MAJOR,
+    .abi_minor = PGORCH_ABI_MINOR,
+    .kind = PGORCH_KIND_STEP,
+    .name = "inplace_catalog",
+    .version = "1.0.0",
+    .description = "In-place catalog upgrade: sets the catalog version and runs the vendor's catalog scripts in every database.",
+    .options = options,
+    .validate = nullptr,
+    .run = sdk::callback<inplace_run>,
+    .provision = nullptr,
+    .list_versions = nullptr,
+};
+
+}  // namespace
+
+PGORCH_DEFINE_PLUGIN(descriptor)
