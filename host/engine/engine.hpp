@@ -65,6 +65,21 @@ Expected<cluster::Install> provision_version(plugins::Registry& registry, const 
                                              const std::string& edition, const std::vector<std::string>& packages,
                                              std::atomic<bool>& cancel);
 
+// A perf target's own resources: a container of its `docker_image`, with its own clusters,
+// services and provisioner. Destroying it stops its clusters and removes its container.
+class TargetScope {
+public:
+    virtual ~TargetScope() = default;
+};
+
+// For a perf target whose `docker_image` differs from the run's image on the docker runtime:
+// starts its container and points `target_ctx` (a copy of `ctx`) at its own runtime, clusters,
+// services and provisioner. nullptr when the run's resources serve the target (no override, the
+// same image, or a local run: then the override is ignored with a warning). An Error when the
+// container cannot be started.
+Expected<std::unique_ptr<TargetScope>> open_target_scope(const RunContext& ctx, const scenario::DbTarget& target,
+                                                         std::size_t index, RunContext& target_ctx);
+
 // Flows (each in its own file): the perf module and the upgrade module.
 RunOutcome run_perf(RunContext& ctx);
 RunOutcome run_upgrade(RunContext& ctx);

@@ -81,7 +81,18 @@ void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report
     auto worker = [&] {
         for (std::size_t i = next++; i < targets.size(); i = next++) {
             try {
-                out[i] = perf::run_target(ctx, targets[i], i, plugins);
+                // A target naming its own docker image runs in its own container (engine.cpp).
+                RunContext target_ctx;
+                auto scope = open_target_scope(ctx, targets[i], i, target_ctx);
+                if (!scope) {
+                    out[i].db_type = targets[i].db_type.empty() ? "pgdg" : targets[i].db_type.value;
+                    out[i].version = targets[i].db_version.value;
+                    out[i].cluster_id = perf::target_cluster_id(i, out[i].version);
+                    out[i].error = scope.error();
+                    spdlog::error("[{}] {}", out[i].cluster_id, scope.error().message);
+                    continue;
+                }
+                out[i] = perf::run_target(target_ctx, targets[i], i, plugins);
             } catch (const std::exception& e) {  // a bug: keep the other targets going
                 out[i].version = targets[i].db_version.value;
                 out[i].error = Error::failed(std::string("internal error: ") + e.what());

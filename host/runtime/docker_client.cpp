@@ -361,6 +361,7 @@ Expected<std::string> Client::create_container(const ContainerSpec& spec) const 
         for (const auto& b : spec.binds) binds.emplace_back(b);
         hc["Binds"] = binds;
     }
+    if (spec.host_pid) hc["PidMode"] = "host";
     body["HostConfig"] = hc;
     std::string path = "/containers/create";
     if (!spec.name.empty()) path += "?name=" + url_encode(spec.name);

@@ -74,6 +74,7 @@ struct ContainerSpec {
     bool host_network = true;
     std::optional<int> host_port, container_port;  // port mapping when not host network
     std::vector<std::string> binds;                // "host_path:container_path[:ro]"
+    bool host_pid = false;                         // share the host's PID namespace (PidMode host)
 };
 
 struct ContainerInfo {

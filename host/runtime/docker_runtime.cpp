@@ -142,6 +142,8 @@ Status DockerRuntime::start() {
             fs::create_directories(abs, ec);
             spec.binds.push_back(abs.string() + ":" + abs.string());
         }
+    // A local engine shares our PID namespace: the cluster code checks postmaster pids with kill(2).
+    spec.host_pid = bind_;
     auto id = client_.create_container(spec);
     if (!id) return id.error();
     id_ = *id;
@@ -191,7 +193,7 @@ void DockerRuntime::kill_exec(int n, int sig) {
 Expected<ExecResult> DockerRuntime::exec(const ExecRequest& req) {
     if (req.argv.empty() || req.argv.front().empty()) return Error::invalid("empty command");
     ExecResult result;
-    if (cancelled_.load()) {
+    if (cancelled_.load() && !req.cleanup) {
         result.cancelled = true;
         result.exit_code = 130;
         return result;
@@ -235,7 +237,7 @@ Expected<ExecResult> DockerRuntime::exec(const ExecRequest& req) {
     bool exited_seen = false;
     auto on_tick = [&](const std::string& exec_id) {
         bool too_long = req.timeout_s > 0 && since(started) > req.timeout_s;
-        if (!killing && (too_long || cancelled_.load())) {
+        if (!killing && (too_long || (cancelled_.load() && !req.cleanup))) {
             killing = true;
             kill_time = Clock::now();
             result.timed_out = too_long;

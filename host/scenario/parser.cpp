@@ -25,7 +25,7 @@ const Keys kUpgradeKeys = {"db_type", "db_version", "db_edition", "package", "in
                            "verifiers", "steps", "verify"};
 const Keys kStepKeys = {"type", "db_type", "db_version", "db_edition", "package",
                         "pre_scripts", "post_scripts", "verifiers", "args", "verify"};
-const Keys kDbParamKeys = {"db_type", "db_version", "db_edition", "db_port", "package"};
+const Keys kDbParamKeys = {"db_type", "db_version", "db_edition", "db_port", "package", "docker_image"};
 const Keys kDockerKeys = {"host_port", "container_port", "container_name", "registry", "image"};
 const Keys kCaseKeys = {"name", "pre_hook", "post_hook", "explain_queries", "timing_queries"};
 const Keys kExplainKeys = {"query", "expected"};
@@ -155,7 +155,8 @@ void Parser::db_param(const YAML::Node& node, size_t index) {
     DbTarget t;
     t.where = r_.at(node);
     r_.fields(node, "in " + where, kDbParamKeys, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-        target_field(key, k, v, where, t);
+        if (key == "docker_image") t.docker_image = r_.text(k, v, what(key, where));
+        else target_field(key, k, v, where, t);
     });
     if (t.db_version.empty()) r_.error(t.where, where + " has no \"db_version\"");
     if (t.db_type.empty()) t.db_type = Text{"pgdg", t.where};

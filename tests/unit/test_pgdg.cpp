@@ -92,3 +92,46 @@ TEST_CASE("pgdg refuses unknown versions with what is available, and bad input",
     REQUIRE(list.ok());
     CHECK(json::serialize(list.result.at("versions")) == R"(["15.18","15.20"])");
 }
+
+TEST_CASE("pgdg in a docker runtime installs with apt first, pinned to the version", "[pgdg]") {
+    plugins::Registry reg;
+    plugins::Plugin* p = load_pgdg(reg);
+    REQUIRE(p != nullptr);
+    // In the container: apt-get and file writes succeed, the binaries never appear.
+    struct DockerHost : ScriptedHost {
+        plugins::ServiceResult exec(std::string_view s, const json::object& req) override {
+            std::vector<std::string> argv;
+            for (const auto& a : req.at("argv").as_array()) argv.emplace_back(a.as_string());
+            if (argv[0] == "env" || argv[0] == "tee") {
+                calls.push_back(argv);
+                return plugins::ServiceResult::ok(json::object{{"exit_code", 0}, {"stdout", ""}, {"stderr", ""},
+                                                               {"duration_ms", 1}, {"timed_out", false}});
+            }
+            return ScriptedHost::exec(s, req);
+        }
+        std::optional<std::string> setting(std::string_view key) override {
+            if (key == "runtime") return std::string("docker");
+            return ScriptedHost::setting(key);
+        }
+    } host;
+    json::object in = input("15.18", "");
+    in["options"] = json::object{};
+    auto out = p->call(plugins::Callback::provision, host, in);
+    REQUIRE_FALSE(out.ok());
+    INFO(out.error);
+    // Default order in docker: apt, then source; never the local path/deb methods.
+    CHECK(out.error.find("apt: ") != std::string::npos);
+    CHECK(out.error.find("source: ") != std::string::npos);
+    CHECK(out.error.find("path: ") == std::string::npos);
+    CHECK(out.error.find("deb: ") == std::string::npos);
+    bool updated = false, installed = false;
+    for (const auto& c : host.calls) {
+        std::string line;
+        for (const auto& a : c) line += a + " ";
+        updated |= line.find("DEBIAN_FRONTEND=noninteractive apt-get update") != std::string::npos;
+        installed |= line.find("apt-get install -y -q --no-install-recommends postgresql-15=15.18-0+deb12u1 "
+                               "postgresql-client-15=15.18-0+deb12u1") != std::string::npos;
+    }
+    CHECK(updated);
+    CHECK(installed);
+}

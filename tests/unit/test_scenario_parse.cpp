@@ -251,3 +251,28 @@ TEST_CASE("locate: names and paths of scenarios", "[scenario]") {
     REQUIRE_FALSE(not_a_scenario.ok());
     CHECK(not_a_scenario.error().message.find("has no conf.yaml") != std::string::npos);
 }
+
+TEST_CASE("a db_params entry may name its own docker image", "[scenario]") {
+    fs::path dir = fs::temp_directory_path() / "pgorch-test-scenario-docker-image";
+    fs::create_directories(dir);
+    {
+        std::ofstream(dir / "conf.yaml") << "kind: perf\ndocker:\n  image: pgorch-debian:bookworm\n"
+                                            "db_params:\n  - db_version: '15.18'\n"
+                                            "  - db_version: '17.6'\n    docker_image: pgorch-debian:trixie\n"
+                                            "  - db_version: '17.6'\n    docker_image: [a, b]\n";
+    }
+    Scenario s;
+    Diagnostics d = parse_scenario(dir, s);
+    // The third entry's image is not a string: an error at its line.
+    REQUIRE(d.errors.size() == 1);
+    CHECK(d.errors[0].message.find("docker_image") != std::string::npos);
+    CHECK(d.errors[0].where->line == 9);
+    REQUIRE(s.db_params.size() == 3);
+    CHECK_FALSE(s.db_params[0].docker_image);
+    REQUIRE(s.db_params[1].docker_image);
+    CHECK(s.db_params[1].docker_image->value == "pgorch-debian:trixie");
+    CHECK(s.db_params[1].docker_image->where.line == 7);
+    REQUIRE(s.docker);
+    CHECK(s.docker->image->value == "pgorch-debian:bookworm");
+    fs::remove_all(dir);
+}

@@ -88,6 +88,8 @@ json::object finish(const Context& ctx, const Request& req, const std::string& s
 Outcome provide_deb(const Context& ctx, const Request& req) {
     std::string final_dir = req.cache_dir + "/pgdg/" + req.version;
     if (auto l = read_marker(ctx, final_dir + "/" + kMarker)) return Outcome::ok(*l);
+    // A container's image ships no package lists (and may use another repository).
+    if (ctx.setting("runtime") == "docker") prepare_apt(ctx, req);
     auto known = apt_versions(ctx, req.major);
     std::string rev;
     std::vector<std::string> have;
@@ -105,6 +107,7 @@ Outcome provide_deb(const Context& ctx, const Request& req) {
         must(ctx, {"apt-get", "download", "-q", "postgresql-" + req.major + "=" + rev, "postgresql-client-" + req.major + "=" + rev},
              "apt-get download of postgresql-" + req.major + " " + rev, staging + "/debs", 900);
         ExecResult ls = must(ctx, {"find", staging + "/debs", "-name", "*.deb"}, "listing downloaded packages", "/", 30);
+        if (ctx.setting("runtime") == "docker") install_dependencies(ctx, split_lines(ls.out));
         extract_debs(ctx, split_lines(ls.out), staging + "/root");
         json::object l = finish(ctx, req, staging + "/root", final_dir, "deb");
         remove_all(ctx, staging);

@@ -39,6 +39,12 @@ Outcome provide_deb(const Context& ctx, const Request& req);
 Outcome provide_path(const Context& ctx, const Request& req);
 Outcome provide_package(const Context& ctx, const Request& req);
 Outcome provide_source(const Context& ctx, const Request& req);
+// Installs the exact version with the runtime's apt (docker runtime: root in the container).
+Outcome provide_apt(const Context& ctx, const Request& req);
+// Docker runtime: configures option `apt_repository` and runs apt-get update once per runtime.
+void prepare_apt(const Context& ctx, const Request& req);
+// Docker runtime: installs the non-PostgreSQL dependencies of .deb files (apt-get satisfy).
+void install_dependencies(const Context& ctx, const std::vector<std::string>& debs);
 
 // Verifies the binaries report exactly req.version; throws Failure(FAILED) otherwise.
 void check_exact(const Context& ctx, const std::string& bindir, const std::string& version);

@@ -10,6 +10,8 @@ namespace pgdg {
 namespace {
 
 const char* kDefaultMethods = "path,deb,source";
+// In a container the image's apt installs the packages for real (option `apt_repository`).
+const char* kDockerMethods = "apt,source";
 
 // The cache root: host setting "cache_dir"; created when missing.
 std::string cache_dir(const Context& ctx) {
@@ -20,16 +22,18 @@ std::string cache_dir(const Context& ctx) {
     return c;
 }
 
-// Methods in order: $PGORCH_PGDG_METHODS, else option "methods", else path,deb,source.
-std::vector<std::string> methods(const json::object& options) {
+// Methods in order: $PGORCH_PGDG_METHODS, else option "methods", else path,deb,source (local)
+// or apt,source (host setting "runtime" is "docker").
+std::vector<std::string> methods(const Context& ctx, const json::object& options) {
     const char* env = std::getenv("PGORCH_PGDG_METHODS");
     json::object o;
     if (env && *env) o["methods"] = env;
-    auto m = string_list(env && *env ? o : options, "methods", kDefaultMethods);
-    static const std::set<std::string> known = {"path", "deb", "source", "package"};
+    auto m = string_list(env && *env ? o : options, "methods",
+                         ctx.setting("runtime") == "docker" ? kDockerMethods : kDefaultMethods);
+    static const std::set<std::string> known = {"path", "deb", "source", "package", "apt"};
     for (const auto& x : m)
         if (!known.count(x))
-            throw Failure(PGORCH_ERR_INVALID, "unknown pgdg method \"" + x + "\" (known: path, deb, source, package)");
+            throw Failure(PGORCH_ERR_INVALID, "unknown pgdg method \"" + x + "\" (known: path, deb, apt, source, package)");
     return m;
 }
 
@@ -58,11 +62,12 @@ json::value provision(Context& ctx, const json::object& input) {
 
     std::vector<std::string> reasons;
     int32_t worst = PGORCH_ERR_INVALID;
-    for (const auto& m : methods(req.options)) {
+    for (const auto& m : methods(ctx, req.options)) {
         ctx.check_cancelled();
         Outcome out;
         try {
             out = m == "deb" ? provide_deb(ctx, req)
+                  : m == "apt" ? provide_apt(ctx, req)
                   : m == "path" ? provide_path(ctx, req)
                   : m == "source" ? provide_source(ctx, req)
                                   : Outcome::no("no package files given");
@@ -94,7 +99,13 @@ json::value list_versions(Context& ctx, const json::object& input) {
 }
 
 const pgorch_option opt_methods = {PGORCH_OPTION_V1_SIZE, "methods", PGORCH_OPT_STRING_LIST, 0, "path,deb,source",
-                                   "Methods tried in order: path, deb, source (package is used when the scenario names package files)."};
+                                   "Methods tried in order: path, deb, apt, source (package is used when the scenario names package files). "
+                                   "The default is path,deb,source locally and apt,source in a docker container."};
+const pgorch_option opt_apt_repository = {PGORCH_OPTION_V1_SIZE, "apt_repository", PGORCH_OPT_STRING, 0, nullptr,
+                                          "An apt source line added before the apt method installs, e.g. "
+                                          "\"deb http://apt.postgresql.org/pub/repos/apt bookworm-pgdg main\"."};
+const pgorch_option opt_apt_key = {PGORCH_OPTION_V1_SIZE, "apt_key", PGORCH_OPT_STRING, 0, nullptr,
+                                   "The keyring file that signs apt_repository, as a path inside the runtime (signed-by)."};
 const pgorch_option opt_path = {PGORCH_OPTION_V1_SIZE, "path", PGORCH_OPT_STRING, 0, nullptr,
                                 "The bindir of an existing installation, used by the path method."};
 const pgorch_option opt_mirrors = {PGORCH_OPTION_V1_SIZE, "mirrors", PGORCH_OPT_STRING_LIST, 0,
@@ -104,7 +115,7 @@ const pgorch_option opt_configure = {PGORCH_OPTION_V1_SIZE, "configure_args", PG
                                      "Extra arguments for ./configure in source builds."};
 const pgorch_option opt_jobs = {PGORCH_OPTION_V1_SIZE, "jobs", PGORCH_OPT_INTEGER, 0, "0",
                                 "Parallel make jobs for source builds (0: the number of cores)."};
-const pgorch_option* const options[] = {&opt_methods, &opt_path, &opt_mirrors, &opt_configure, &opt_jobs, nullptr};
+const pgorch_option* const options[] = {&opt_methods, &opt_apt_repository, &opt_apt_key, &opt_path, &opt_mirrors, &opt_configure, &opt_jobs, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     PGORCH_DESCRIPTOR_V1_SIZE,

@@ -1,0 +1,109 @@
+// pgdg plugin, method `apt` (docker runtime): installs postgresql-<major> pinned to the exact
+// version with the image's apt inside the container, optionally from a configured repository
+// (option `apt_repository`, signed by option `apt_key`). The binaries land in the Debian layout
+// /usr/lib/postgresql/<major>/bin; a second provision of the same version only checks them.
+#include "methods.hpp"
+
+#include <algorithm>
+
+namespace pgdg {
+
+namespace {
+
+// Runs an apt command as the invoker with a non-interactive frontend; throws naming `what`.
+ExecResult apt(const Context& ctx, std::vector<std::string> argv, const std::string& what, double timeout_s) {
+    argv.insert(argv.begin(), {"env", "DEBIAN_FRONTEND=noninteractive"});
+    return must(ctx, argv, what, "/", timeout_s);
+}
+
+// Writes the apt source for option `apt_repository` ("deb URL SUITE COMPONENT"), signed by the
+// key file of option `apt_key` (a path inside the runtime) when given.
+void configure_repository(const Context& ctx, const Request& req) {
+    std::string line = pgorch::sdk::get_string(req.options, "apt_repository");
+    if (line.empty()) return;
+    if (line.rfind("deb ", 0) != 0)
+        throw Failure(PGORCH_ERR_INVALID, "option \"apt_repository\" must be an apt source line starting with \"deb \"");
+    std::string key = pgorch::sdk::get_string(req.options, "apt_key");
+    if (!key.empty()) {
+        if (!exists(ctx, key))
+            throw Failure(PGORCH_ERR_INVALID, "the apt key file \"" + key + "\" (option \"apt_key\") does not exist in the runtime");
+        if (line.find('[') == std::string::npos) line.insert(4, "[signed-by=" + key + "] ");
+    }
+    write_file(ctx, "/etc/apt/sources.list.d/pgorch-pgdg.list", line + "\n");
+}
+
+}  // namespace
+
+// Configures option `apt_repository` and runs apt-get update, once per runtime and repository
+// (a marker under /var/lib/pgorch records what was updated; a container starts without it).
+void prepare_apt(const Context& ctx, const Request& req) {
+    const std::string marker = "/var/lib/pgorch/apt-updated";
+    const std::string want = "repository: " + pgorch::sdk::get_string(req.options, "apt_repository") + "\n";
+    if (read_file(ctx, marker).value_or("") == want) return;
+    configure_repository(ctx, req);
+    ctx.progress(-1, "apt-get update");
+    apt(ctx, {"apt-get", "update", "-q"}, "apt-get update", 900);
+    make_dirs(ctx, "/var/lib/pgorch");
+    write_file(ctx, marker, want);
+}
+
+// Installs what the given .deb files depend on, except PostgreSQL's own packages, with
+// `apt-get satisfy` (the runtime's image may lack libicu, libllvm, ...: unpacked binaries need them).
+void install_dependencies(const Context& ctx, const std::vector<std::string>& debs) {
+    std::vector<std::string> deps;
+    for (const auto& deb : debs) {
+        ExecResult f = must(ctx, {"dpkg-deb", "--field", deb, "Depends"}, "reading the dependencies of " + deb, "/", 60);
+        std::string text = f.out;
+        std::replace(text.begin(), text.end(), '\n', ' ');
+        std::size_t start = 0;
+        while (start < text.size()) {
+            std::size_t comma = text.find(',', start);
+            std::string d = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            start = comma == std::string::npos ? text.size() : comma + 1;
+            d.erase(0, d.find_first_not_of(' '));
+            d.erase(d.find_last_not_of(' ') + 1);
+            if (!d.empty() && d.rfind("postgresql", 0) != 0) deps.push_back(d);
+        }
+    }
+    if (deps.empty()) return;
+    ctx.progress(-1, "installing the dependencies of the packages");
+    apt(ctx, {"apt-get", "satisfy", "-y", "-q", "--no-install-recommends", join(deps, ", ")},
+        "apt-get satisfy of the packages' dependencies", 1800);
+}
+
+// The exact version through the runtime's own apt (apt-get install, root in the container).
+Outcome provide_apt(const Context& ctx, const Request& req) {
+    std::string bindir = "/usr/lib/postgresql/" + req.major + "/bin";
+    auto installed_layout = [&](const std::string& cat_inc) {
+        return layout(req.version, bindir, "/usr/lib/postgresql/" + req.major + "/lib",
+                      "/usr/share/postgresql/" + req.major, catalog_version(ctx, bindir, cat_inc), "apt");
+    };
+    std::string marker = "/usr/lib/postgresql/" + req.major + "/" + kMarker;
+    if (exists(ctx, bindir + "/postgres") && binary_version(ctx, bindir) == req.version)
+        if (auto l = read_marker(ctx, marker)) return Outcome::ok(*l);
+
+    prepare_apt(ctx, req);
+    auto known = apt_versions(ctx, req.major);
+    std::string rev;
+    std::vector<std::string> have;
+    for (const auto& [up, r] : known) {
+        have.push_back(up);
+        if (up == req.version && rev.empty()) rev = r;
+    }
+    if (rev.empty())
+        return Outcome::no("the runtime's apt has no postgresql-" + req.major + " " + req.version +
+                           (have.empty() ? std::string(" (no version at all)") : " (it has " + join(have, ", ") + ")"));
+    // No "main" cluster from the package scripts: pgorch creates its own clusters.
+    make_dirs(ctx, "/etc/postgresql-common");
+    write_file(ctx, "/etc/postgresql-common/createcluster.conf", "create_main_cluster = false\n");
+    ctx.progress(-1, "installing postgresql-" + req.major + " " + rev);
+    apt(ctx, {"apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-" + req.major + "=" + rev,
+              "postgresql-client-" + req.major + "=" + rev},
+        "apt-get install of postgresql-" + req.major + " " + rev, 1800);
+    check_exact(ctx, bindir, req.version);
+    json::object l = installed_layout("/usr/include/postgresql/" + req.major + "/server");
+    write_file(ctx, marker, json::serialize(l));
+    return Outcome::ok(l);
+}
+
+}  // namespace pgdg
