@@ -6,6 +6,7 @@
 #include "engine/services.hpp"
 
 #include "core/args.hpp"
+#include "core/files.hpp"
 #include "plugins/registry.hpp"
 #include "report/perf_options.hpp"
 #include "report/perf_plan.hpp"
@@ -146,23 +147,12 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
             }
 }
 
-// Writes a text file, creating its folder.
-Status write_text(const fs::path& p, const std::string& text) {
-    std::error_code ec;
-    fs::create_directories(p.parent_path(), ec);
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f) return Error::environment("cannot write \"" + p.string() + "\"");
-    return {};
-}
-
 // results/conf.yaml in the scenario folder and results_dir, the expected comparison, report.json.
 Status write_results(RunContext& ctx, report::PerfResults& results, std::vector<fs::path>& reports) {
     const std::string yaml = report::results_yaml(results);
     const fs::path scenario_results = ctx.scenario->dir / "results" / "conf.yaml";
     for (const fs::path& p : {scenario_results, ctx.results_dir / "conf.yaml"}) {
-        if (Status st = write_text(p, yaml); !st) return st;
+        if (Status st = files::write_text(p, yaml); !st) return st;
         reports.push_back(p);
     }
     const fs::path expected = ctx.scenario->dir / "expected" / "conf.yaml";
@@ -176,7 +166,7 @@ Status write_results(RunContext& ctx, report::PerfResults& results, std::vector<
         else results.expected_differences.push_back("expected/conf.yaml: " + diff.error().message);
     }
     const fs::path json_path = ctx.results_dir / "report.json";
-    if (Status st = write_text(json_path, json::serialize(report::results_json(results)) + "\n"); !st) return st;
+    if (Status st = files::write_text(json_path, json::serialize(report::results_json(results)) + "\n"); !st) return st;
     reports.push_back(json_path);
     return {};
 }

@@ -22,6 +22,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
+#include "core/files.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "engine/upgrade_steps.hpp"
@@ -41,25 +42,14 @@ namespace json = boost::json;
 
 namespace {
 
-// Writes a text file, creating its folder.
-Status write_file(const fs::path& p, const std::string& text) {
-    std::error_code ec;
-    fs::create_directories(p.parent_path(), ec);
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f) return Error::environment("cannot write \"" + p.string() + "\"");
-    return {};
-}
-
 // Writes report.json and results/conf.yaml; returns their paths.
 std::vector<fs::path> write_reports(RunContext& ctx, const report::UpgradeResults& results) {
     std::vector<fs::path> out;
     const fs::path json_path = ctx.results_dir / "report.json";
     const fs::path yaml_path = ctx.results_dir / "conf.yaml";
-    if (Status s = write_file(json_path, json::serialize(report::upgrade_json(results)) + "\n"); s) out.push_back(json_path);
+    if (Status s = files::write_text(json_path, json::serialize(report::upgrade_json(results)) + "\n"); s) out.push_back(json_path);
     else spdlog::error("{}", s.error().str());
-    if (Status s = write_file(yaml_path, report::upgrade_yaml(results)); s) out.push_back(yaml_path);
+    if (Status s = files::write_text(yaml_path, report::upgrade_yaml(results)); s) out.push_back(yaml_path);
     else spdlog::error("{}", s.error().str());
     return out;
 }

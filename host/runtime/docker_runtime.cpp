@@ -1,5 +1,6 @@
 #include "runtime/docker_runtime.hpp"
 
+#include "runtime/line_sink.hpp"
 #include "runtime/tar.hpp"
 
 #include <Poco/Net/ServerSocket.h>
@@ -35,29 +36,6 @@ bool is_under(const fs::path& p, const fs::path& dir) {
     auto rel = p.lexically_normal().lexically_relative(dir.lexically_normal());
     return !rel.empty() && *rel.begin() != "..";
 }
-
-// Splits output into lines for the log and the request's callback (as the local runtime does).
-struct LineSink {
-    const ExecRequest* req;
-    bool is_err;
-    std::string partial;
-    void feed(std::string_view data) {
-        partial.append(data);
-        size_t pos;
-        while ((pos = partial.find('\n')) != std::string::npos) {
-            emit(std::string_view(partial).substr(0, pos));
-            partial.erase(0, pos + 1);
-        }
-    }
-    void flush() {
-        if (!partial.empty()) emit(partial);
-        partial.clear();
-    }
-    void emit(std::string_view line) {
-        spdlog::debug("[{}{}] {}", req->log_tag.empty() ? req->argv.front() : req->log_tag, is_err ? " stderr" : "", line);
-        if (req->on_line) req->on_line(line, is_err);
-    }
-};
 
 const char* kPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -230,7 +208,7 @@ Expected<ExecResult> DockerRuntime::exec(const ExecRequest& req) {
     spec.workdir = (req.cwd.empty() ? run_dir_ : req.cwd).string();
     if (spec.workdir.empty()) spec.workdir = "/";
 
-    LineSink sinks[2] = {{&req, false, {}}, {&req, true, {}}};
+    LineSink sinks[2] = {{&req, false}, {&req, true}};
     auto started = Clock::now();
     bool killing = false, killed_hard = false;
     Clock::time_point kill_time{}, last_check = started, exited_at{};

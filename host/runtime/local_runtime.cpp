@@ -1,5 +1,7 @@
 #include "runtime/local_runtime.hpp"
 
+#include "runtime/line_sink.hpp"
+
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Pipe.h>
@@ -56,32 +58,6 @@ bool command_exists(const std::string& cmd, const std::string& path) {
     return false;
 }
 
-// Splits a stream of bytes into lines, logging each and handing it to the request's callback.
-struct LineSink {
-    const ExecRequest* req;
-    bool is_err;
-    std::string* captured;
-    std::string partial;
-
-    void feed(const char* data, size_t n) {
-        captured->append(data, n);
-        partial.append(data, n);
-        size_t pos;
-        while ((pos = partial.find('\n')) != std::string::npos) {
-            emit(std::string_view(partial).substr(0, pos));
-            partial.erase(0, pos + 1);
-        }
-    }
-    void flush() {
-        if (!partial.empty()) emit(partial);
-        partial.clear();
-    }
-    void emit(std::string_view line) {
-        spdlog::debug("[{}{}] {}", req->log_tag.empty() ? req->argv.front() : req->log_tag,
-                      is_err ? " stderr" : "", line);
-        if (req->on_line) req->on_line(line, is_err);
-    }
-};
 
 // Sends a signal to a child's process group (it is a session leader through setsid) and itself.
 void signal_group(pid_t pid, int sig) {
@@ -238,7 +214,7 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
         in.close(Poco::Pipe::CLOSE_WRITE);
     });
 
-    LineSink sinks[2] = {{&req, false, &result.out, {}}, {&req, true, &result.err, {}}};
+    LineSink sinks[2] = {{&req, false, &result.out}, {&req, true, &result.err}};
     int fds[2] = {out.readHandle(), err.readHandle()};
     bool open[2] = {true, true};
     bool exited = false, killing = false;
@@ -255,7 +231,7 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
             for (int k = 0; pr > 0 && k < n; ++k) {
                 if (!(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
                 ssize_t got = ::read(pfds[k].fd, buf, sizeof buf);
-                if (got > 0) sinks[map[k]].feed(buf, static_cast<size_t>(got));
+                if (got > 0) sinks[map[k]].feed(std::string_view(buf, static_cast<size_t>(got)));
                 else if (got == 0 || errno != EINTR) open[map[k]] = false;
             }
         } else if (!exited) {
