@@ -46,7 +46,7 @@ int cmd_run(const Options& o, std::atomic<bool>& cancel) {
     }
     plugins::Registry registry;
     load_plugins(o, registry);
-    auto sc = load_scenario(o.operands[0], registry);
+    auto sc = load_scenario(o.operands[0], registry, o.bless);
     if (!sc) {
         print_error(sc.error());
         return static_cast<int>(sc.error().code);

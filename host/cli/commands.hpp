@@ -20,7 +20,8 @@ void load_plugins(const Options& o, plugins::Registry& registry, bool report_ref
 
 // Finds, parses and validates a scenario (against the loaded plugins), printing every
 // diagnostic as file:line:column. Returns the exit code to use when it is not runnable.
-Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Registry& registry);
+// With bless, expected plan files that do not exist yet are accepted (run --bless creates them).
+Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Registry& registry, bool bless = false);
 
 // Prints an Error to stderr in the one format pgorch uses.
 void print_error(const Error& e);

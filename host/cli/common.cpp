@@ -42,11 +42,11 @@ static Expected<fs::path> find_scenario(const std::string& arg) {
                                     list + ".");
 }
 
-Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Registry& registry) {
+Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Registry& registry, bool bless) {
     auto dir = find_scenario(arg);
     if (!dir) return dir.error();
     scenario::Scenario sc;
-    scenario::Diagnostics diag = scenario::parse_scenario(*dir, sc);
+    scenario::Diagnostics diag = scenario::parse_scenario(*dir, sc, {.allow_missing_expected = bless});
     if (diag.ok()) {
         scenario::RegistryCatalog catalog(registry);
         scenario::validate_against_plugins(sc, catalog, diag);

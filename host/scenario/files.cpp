@@ -33,7 +33,7 @@ Error located(Error e, const SourceLocation& where) {
 
 // Looks the name up under each prefix and checks it stays inside the folder.
 Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
-                               const std::vector<std::string>& prefixes) {
+                               const std::vector<std::string>& prefixes, bool may_be_missing) {
     const fs::path root = dir.lexically_normal();
     const fs::path real_root = real(root);
     const fs::path written(name.value);
@@ -58,12 +58,14 @@ Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
     }
 
     std::vector<std::string> looked;
+    std::optional<fs::path> first_inside;
     for (const auto& c : candidates) {
         // A prefix built from a case name may itself escape: such a place is not looked at.
         const bool inside = is_within(root, c) || is_within(real_root, c);
         if (!inside) continue;
         fs::path shown = is_within(root, c) ? c.lexically_relative(root) : c.lexically_relative(real_root);
         looked.push_back("\"" + shown.string() + "\"");
+        if (!first_inside) first_inside = c;
         std::error_code ec;
         auto st = fs::symlink_status(c, ec);
         if (ec || !fs::exists(st)) continue;
@@ -76,6 +78,7 @@ Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
             return located(Error::invalid("file " + quoted + " is not a regular file"), name.where);
         return FileRef{name.value, c, name.where};
     }
+    if (may_be_missing && first_inside) return FileRef{name.value, *first_inside, name.where};
     std::string list;
     for (size_t i = 0; i < looked.size(); ++i) list += (i ? ", " : "") + looked[i];
     return located(Error::invalid("file " + quoted + " not found (looked for " + list + ")",

@@ -55,14 +55,16 @@ bool contains(const Keys& keys, std::string_view k) {
 
 class Parser {
 public:
-    Parser(std::string file, Scenario& s, Diagnostics& d) : r_(std::move(file), d), s_(s) {}
+    Parser(std::string file, Scenario& s, Diagnostics& d, ParseOptions o)
+        : r_(std::move(file), d), s_(s), options_(o) {}
 
     // Parses the root node (already loaded).
     void root(const YAML::Node& root);
 
 private:
-    std::optional<FileRef> file(const Text& name, const std::vector<std::string>& dirs);
-    std::vector<FileRef> files(const std::vector<Text>& names, const std::vector<std::string>& dirs);
+    std::optional<FileRef> file(const Text& name, const std::vector<std::string>& dirs, bool may_be_missing = false);
+    std::vector<FileRef> files(const std::vector<Text>& names, const std::vector<std::string>& dirs,
+                               bool may_be_missing = false);
     bool target_field(const std::string& key, const YAML::Node& k, const YAML::Node& v,
                       std::string_view where, DbTarget& t);
     void docker(const YAML::Node& k, const YAML::Node& v);
@@ -75,21 +77,23 @@ private:
 
     Reader r_;
     Scenario& s_;
+    ParseOptions options_;
 };
 
 // Resolves one file name inside the scenario folder, reporting a failure.
-std::optional<FileRef> Parser::file(const Text& name, const std::vector<std::string>& dirs) {
-    auto f = resolve_file(s_.dir, name, dirs);
+std::optional<FileRef> Parser::file(const Text& name, const std::vector<std::string>& dirs, bool may_be_missing) {
+    auto f = resolve_file(s_.dir, name, dirs, may_be_missing);
     if (f) return std::move(f).value();
     r_.error(f.error().where.value_or(name.where), f.error().message, f.error().hint);
     return std::nullopt;
 }
 
 // Resolves several file names, keeping the ones found.
-std::vector<FileRef> Parser::files(const std::vector<Text>& names, const std::vector<std::string>& dirs) {
+std::vector<FileRef> Parser::files(const std::vector<Text>& names, const std::vector<std::string>& dirs,
+                                   bool may_be_missing) {
     std::vector<FileRef> out;
     for (const auto& n : names)
-        if (auto f = file(n, dirs)) out.push_back(std::move(*f));
+        if (auto f = file(n, dirs, may_be_missing)) out.push_back(std::move(*f));
     return out;
 }
 
@@ -252,7 +256,7 @@ void Parser::perf_case(const YAML::Node& node, size_t index, std::map<std::strin
             if (!f) continue;
             e.query = std::move(*f);
         }
-        e.expected = files(rq.expected, dirs);
+        e.expected = files(rq.expected, dirs, options_.allow_missing_expected);
         if (rq.query) c.explain_queries.push_back(std::move(e));
     }
     for (auto& rq : timings) {
@@ -449,7 +453,9 @@ Error syntax_error(const std::string& text, const YAML::Mark& mark, const std::s
 }  // namespace
 
 // Loads dir/conf.yaml and fills the model; errors and warnings come back sorted by position.
-Diagnostics parse_scenario(const fs::path& dir, Scenario& out) {
+Diagnostics parse_scenario(const fs::path& dir, Scenario& out) { return parse_scenario(dir, out, ParseOptions{}); }
+
+Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOptions& options) {
     Diagnostics diag;
     const fs::path manifest = dir / "conf.yaml";
     const std::string file = manifest.string();
@@ -479,7 +485,7 @@ Diagnostics parse_scenario(const fs::path& dir, Scenario& out) {
         return diag;
     }
     try {
-        Parser(file, out, diag).root(root);
+        Parser(file, out, diag, options).root(root);
     } catch (const YAML::Exception& e) {
         // yaml-cpp reports misuse as exceptions; a document must never make one escape.
         diag.errors.push_back(Error::invalid("cannot read the document: " + e.msg).at(SourceLocation{file, 1, 1}));

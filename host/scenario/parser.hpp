@@ -14,4 +14,11 @@ namespace pgorch::scenario {
 // db_type defaults to "pgdg" and steps inherit the scenario's db_type.
 Diagnostics parse_scenario(const fs::path& dir, Scenario& out);
 
+struct ParseOptions {
+    // For `run --bless`: an expected plan file that does not exist yet is accepted (bless creates
+    // it at the first place it would be looked for) instead of being an error.
+    bool allow_missing_expected = false;
+};
+Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOptions& options);
+
 }  // namespace pgorch::scenario

@@ -28,6 +28,7 @@ run() {
   local code=$?
   cat "$out"
   [[ $code == "$want" ]] || fail "exit code $code, expected $want"
+  [[ $want != 2 ]] || return  # refused before anything ran: no results to look at
   results=$scenario/results/conf.yaml
   [[ -f $results ]] || { fail "no $results"; return; }
   report=$(sed -n 's/^report: \(.*report\.json\)$/\1/p' "$out" | head -n1)
@@ -98,6 +99,12 @@ bless)
   expect_in "$results" "result: match"
   run "$fixtures/wrong_plan" 0
   expect_in "$results" "matched_expected_file: explain_expected_1.txt"
+  # An expected file that does not exist yet: refused without --bless, created with it.
+  rm "$scenario/cases/case_1/explain_expected_1.txt"
+  run "$fixtures/wrong_plan" 2
+  expect_in "$out" "explain_expected_1.txt\" not found"
+  run "$fixtures/wrong_plan" 0 --bless
+  expect_in "$scenario/cases/case_1/explain_expected_1.txt" "Index Scan using test_table_pkey on public.test_table"
   ;;
 quickstart)
   run "$src/scenarios/quickstart" 0
