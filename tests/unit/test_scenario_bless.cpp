@@ -32,7 +32,7 @@ fs::path make_scenario(const std::string& expected_name) {
 
 }  // namespace
 
-TEST_CASE("a missing expected plan is an error, unless --bless is about to create it", "[scenario][bless]") {
+TEST_CASE("a missing expected plan is an error, unless bless is about to create it", "[scenario][bless]") {
     fs::path dir = make_scenario("explain_expected_1.txt");
 
     scenario::Scenario plain;
@@ -51,7 +51,7 @@ TEST_CASE("a missing expected plan is an error, unless --bless is about to creat
     fs::remove_all(dir);
 }
 
-TEST_CASE("--bless never creates an expected file outside the scenario folder", "[scenario][bless]") {
+TEST_CASE("bless never creates an expected file outside the scenario folder", "[scenario][bless]") {
     fs::path dir = make_scenario("../../outside.txt");
     scenario::Scenario sc;
     auto d = scenario::parse_scenario(dir, sc, {.allow_missing_expected = true});
