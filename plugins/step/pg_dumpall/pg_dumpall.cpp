@@ -82,14 +82,7 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
                                                   tail_lines(rr.out + rr.err));
     metrics["downtime_ms"] = ms_since(t_down);
 
-    if (option_flag(options, "analyze")) {
-        t = std::chrono::steady_clock::now();
-        auto ra = run_tool(ctx, {new_c.bindir + "/vacuumdb", "--all", "--analyze-in-stages", "-h", new_c.socket_dir,
-                                 "-p", std::to_string(new_c.port), "-U", "postgres"},
-                           work_dir, timeout);
-        metrics["analyze_ms"] = ms_since(t);
-        if (!ra.ok()) throw sdk::Failure(PGORCH_ERR_FAILED, "vacuumdb --analyze-in-stages failed:\n" + tail_lines(ra.out + ra.err));
-    }
+    if (option_flag(options, "analyze")) analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
     cluster_op(ctx, "stop", old_id, {{"mode", "fast"}});
     if (!option_flag(options, "keep_dump")) run_tool(ctx, {"rm", "-f", dump}, work_dir);
     metrics["duration_ms"] = ms_since(t_step);

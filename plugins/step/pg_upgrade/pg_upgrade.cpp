@@ -132,15 +132,7 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
         if (!re.ok())
             throw sdk::Failure(PGORCH_ERR_FAILED, "update_extensions.sql failed on the new cluster:\n" + tail_lines(re.out + re.err));
     }
-    if (analyze) {
-        ctx.progress(0.9, "vacuumdb --analyze-in-stages");
-        t = std::chrono::steady_clock::now();
-        auto ra = run_tool(ctx, {new_c.bindir + "/vacuumdb", "--all", "--analyze-in-stages", "-h", new_c.socket_dir,
-                                 "-p", std::to_string(new_c.port), "-U", "postgres"},
-                           work_dir, timeout);
-        metrics["analyze_ms"] = ms_since(t);
-        if (!ra.ok()) throw sdk::Failure(PGORCH_ERR_FAILED, "vacuumdb --analyze-in-stages failed:\n" + tail_lines(ra.out + ra.err));
-    }
+    if (analyze) analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
     metrics["duration_ms"] = ms_since(t_step);
     json::array log_names;
     for (auto& l : logs) log_names.emplace_back(l);

@@ -143,6 +143,20 @@ inline std::string tail_lines(const std::string& text, int n = 15) {
     return t;
 }
 
+
+// `vacuumdb --all --analyze-in-stages` on a new cluster (the optimizer statistics pg_upgrade and a
+// restore do not carry over); its duration goes into metrics["analyze_ms"].
+inline void analyze_in_stages(sdk::Context& ctx, const ClusterInfo& c, const std::string& work_dir, double timeout,
+                              json::object& metrics) {
+    ctx.progress(0.9, "vacuumdb --analyze-in-stages");
+    auto t = std::chrono::steady_clock::now();
+    auto r = run_tool(ctx, {c.bindir + "/vacuumdb", "--all", "--analyze-in-stages", "-h", c.socket_dir, "-p",
+                            std::to_string(c.port), "-U", "postgres"},
+                      work_dir, timeout);
+    metrics["analyze_ms"] = ms_since(t);
+    if (!r.ok())
+        throw sdk::Failure(PGORCH_ERR_FAILED, "vacuumdb --analyze-in-stages failed:\n" + tail_lines(r.out + r.err));
+}
 // A single value of a query on a cluster ("" when NULL or no row).
 inline std::string sql_value(sdk::Context& ctx, const std::string& cluster, const std::string& query,
                              const std::string& db = "postgres") {
