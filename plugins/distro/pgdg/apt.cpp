@@ -83,16 +83,9 @@ Outcome provide_apt(const Context& ctx, const Request& req) {
         if (auto l = read_marker(ctx, marker)) return Outcome::ok(*l);
 
     prepare_apt(ctx, req);
-    auto known = apt_versions(ctx, req.major);
-    std::string rev;
-    std::vector<std::string> have;
-    for (const auto& [up, r] : known) {
-        have.push_back(up);
-        if (up == req.version && rev.empty()) rev = r;
-    }
-    if (rev.empty())
-        return Outcome::no("the runtime's apt has no postgresql-" + req.major + " " + req.version +
-                           (have.empty() ? std::string(" (no version at all)") : " (it has " + join(have, ", ") + ")"));
+    std::string missing;
+    const std::string rev = debian_revision(ctx, req, missing);
+    if (rev.empty()) return Outcome::no("the runtime's apt has no " + missing);
     // No "main" cluster from the package scripts: pgorch creates its own clusters.
     make_dirs(ctx, "/etc/postgresql-common");
     write_file(ctx, "/etc/postgresql-common/createcluster.conf", "create_main_cluster = false\n");

@@ -44,6 +44,20 @@ std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx
     return out;
 }
 
+std::string debian_revision(const Context& ctx, const Request& req, std::string& missing) {
+    auto known = apt_versions(ctx, req.major);
+    std::string rev;
+    std::vector<std::string> have;
+    for (const auto& [up, r] : known) {
+        have.push_back(up);
+        if (up == req.version && rev.empty()) rev = r;
+    }
+    if (rev.empty())
+        missing = "postgresql-" + req.major + " " + req.version +
+                  (have.empty() ? std::string(" (no version at all)") : " (it has " + join(have, ", ") + ")");
+    return rev;
+}
+
 std::vector<std::string> cached_versions(const Context& ctx, const std::string& cache_dir) {
     std::set<std::string> v;
     for (const char* sub : {"/pgdg", "/pgdg-src"}) {
@@ -90,16 +104,9 @@ Outcome provide_deb(const Context& ctx, const Request& req) {
     if (auto l = read_marker(ctx, final_dir + "/" + kMarker)) return Outcome::ok(*l);
     // A container's image ships no package lists (and may use another repository).
     if (ctx.setting("runtime") == "docker") prepare_apt(ctx, req);
-    auto known = apt_versions(ctx, req.major);
-    std::string rev;
-    std::vector<std::string> have;
-    for (const auto& [up, r] : known) {
-        have.push_back(up);
-        if (up == req.version && rev.empty()) rev = r;
-    }
-    if (rev.empty())
-        return Outcome::no("apt has no postgresql-" + req.major + " " + req.version +
-                           (have.empty() ? std::string(" (no version at all)") : " (it has " + join(have, ", ") + ")"));
+    std::string missing;
+    const std::string rev = debian_revision(ctx, req, missing);
+    if (rev.empty()) return Outcome::no("apt has no " + missing);
     ctx.progress(-1, "downloading postgresql-" + req.major + " " + rev);
     std::string staging = req.cache_dir + "/pgdg/.staging-" + req.version + "-" + random_suffix();
     make_dirs(ctx, staging + "/debs");

@@ -32,6 +32,9 @@ inline const char* kMarker = ".pgorch-install.json";
 
 // Versions of postgresql-<major> apt knows, for every major apt has ({version, revision}).
 std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx, const std::string& major = {});
+// The Debian revision apt offers for exactly req.version ("15.20-0+deb12u1"), or "" with
+// `missing` saying what apt has instead ("postgresql-15 15.21 (it has 15.18, 15.20)").
+std::string debian_revision(const Context& ctx, const Request& req, std::string& missing);
 // Versions present in the cache (complete ones only).
 std::vector<std::string> cached_versions(const Context& ctx, const std::string& cache_dir);
 
