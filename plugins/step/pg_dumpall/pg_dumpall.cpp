@@ -94,13 +94,9 @@ const pgorch_option opt_dump = {sizeof(pgorch_option), "pg_dumpall", PGORCH_OPT_
                                 "Extra pg_dumpall arguments, split into words (e.g. --no-comments)."};
 const pgorch_option opt_psql = {sizeof(pgorch_option), "psql", PGORCH_OPT_STRING, 0, "",
                                 "Extra psql arguments for the restore, split into words."};
-const pgorch_option opt_initdb = {sizeof(pgorch_option), "initdb", PGORCH_OPT_STRING, 0, "",
-                                  "Extra initdb arguments for the new cluster, after the compatible ones pgorch reads from the old."};
-const pgorch_option opt_analyze = {sizeof(pgorch_option), "analyze", PGORCH_OPT_BOOLEAN, 0, "false",
-                                   "Run vacuumdb --all --analyze-in-stages on the new cluster afterwards."};
 const pgorch_option opt_keep = {sizeof(pgorch_option), "keep_dump", PGORCH_OPT_BOOLEAN, 0, "false",
                                 "Keep dumpall.sql in the step's work folder instead of deleting it."};
-const pgorch_option* const options[] = {&opt_dump, &opt_psql, &opt_initdb, &opt_analyze, &opt_keep, nullptr};
+const pgorch_option* const options[] = {&opt_dump, &opt_psql, &opt_new_cluster_initdb, &opt_analyze, &opt_keep, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),

@@ -142,11 +142,7 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
 
 const pgorch_option opt_args = {sizeof(pgorch_option), "pg_upgrade", PGORCH_OPT_STRING, 0, "",
                                 "Extra pg_upgrade arguments, split into words: --link, --jobs 2, --clone ..."};
-const pgorch_option opt_initdb = {sizeof(pgorch_option), "initdb", PGORCH_OPT_STRING, 0, "",
-                                  "Extra initdb arguments for the new cluster, after the compatible ones pgorch reads from the old."};
-const pgorch_option opt_analyze = {sizeof(pgorch_option), "analyze", PGORCH_OPT_BOOLEAN, 0, "false",
-                                   "Run vacuumdb --all --analyze-in-stages on the new cluster afterwards."};
-const pgorch_option* const options[] = {&opt_args, &opt_initdb, &opt_analyze, nullptr};
+const pgorch_option* const options[] = {&opt_args, &opt_new_cluster_initdb, &opt_analyze, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),

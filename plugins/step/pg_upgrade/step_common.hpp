@@ -144,6 +144,13 @@ inline std::string tail_lines(const std::string& text, int n = 15) {
 }
 
 
+// Options both steps that create a new cluster declare (pg_upgrade, pg_dumpall).
+inline const pgorch_option opt_new_cluster_initdb = {
+    sizeof(pgorch_option), "initdb", PGORCH_OPT_STRING, 0, "",
+    "Extra initdb arguments for the new cluster, after the compatible ones pgorch reads from the old."};
+inline const pgorch_option opt_analyze = {sizeof(pgorch_option), "analyze", PGORCH_OPT_BOOLEAN, 0, "false",
+                                          "Run vacuumdb --all --analyze-in-stages on the new cluster afterwards."};
+
 // `vacuumdb --all --analyze-in-stages` on a new cluster (the optimizer statistics pg_upgrade and a
 // restore do not carry over); its duration goes into metrics["analyze_ms"].
 inline void analyze_in_stages(sdk::Context& ctx, const ClusterInfo& c, const std::string& work_dir, double timeout,
