@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);  // a closed terminal or SSH session cleans up like Ctrl-C
     std::signal(SIGPIPE, SIG_IGN);
 
     int rc = 0;

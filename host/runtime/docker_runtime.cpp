@@ -160,9 +160,13 @@ Status DockerRuntime::finish(const std::vector<fs::path>& extra) {
     return result;
 }
 
-// Signals an exec's process group, found through the pid file its wrapper wrote.
+// Signals an exec's process group, found through the pid file its wrapper wrote. The file also
+// holds the process's start time: with the host's PID namespace a finished command's pid may
+// belong to any process of the machine by now, so nothing is signalled unless both match.
 void DockerRuntime::kill_exec(int n, int sig) {
-    auto r = run_root("p=$(cat /tmp/.pgorch-exec-$1.pid 2>/dev/null) || exit 0; kill -$2 -$p 2>/dev/null || kill -$2 $p",
+    auto r = run_root("read p t < /tmp/.pgorch-exec-$1.pid 2>/dev/null || exit 0; "
+                      "[ -n \"$t\" ] && [ \"$(cut -d' ' -f22 /proc/$p/stat 2>/dev/null)\" = \"$t\" ] || exit 0; "
+                      "kill -$2 -$p 2>/dev/null || kill -$2 $p",
                       {std::to_string(n), std::to_string(sig)});
     if (!r) spdlog::debug("cannot signal exec {}: {}", n, r.error().message);
 }
@@ -180,7 +184,7 @@ Expected<ExecResult> DockerRuntime::exec(const ExecRequest& req) {
     int n = ++exec_counter_;
     bool as_service = req.as == RunAs::service_user;
     std::string n_str = std::to_string(n);
-    std::string script = "echo $$ > /tmp/.pgorch-exec-" + n_str + ".pid; ";
+    std::string script = "echo $$ $(cut -d' ' -f22 /proc/$$/stat) > /tmp/.pgorch-exec-" + n_str + ".pid; ";
     if (!req.stdin_data.empty()) {
         tar::Writer w;
         tar::Entry e;

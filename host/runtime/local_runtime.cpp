@@ -258,7 +258,10 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
             }
         }
     }
-    if (killing) signal_group(pid, SIGKILL);  // leave no child of a killed command behind
+    // Leave no child of a killed command behind. The command itself is reaped by now, so its pid
+    // may already belong to another process: signal only its process group, which cannot be
+    // reused while a member is alive.
+    if (killing) ::kill(-pid, SIGKILL);
     feeder.join();
     for (auto& s : sinks) s.flush();
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);

@@ -27,7 +27,18 @@ for _ in $(seq 1 120); do
   kill -0 $pid 2>/dev/null || break
   sleep 0.5
 done
-[[ -n $(servers) ]] || { cat "$work/run1.log"; fail "no server started within 60 s"; }
+if [[ -z $(servers) ]]; then
+  cat "$work/run1.log"
+  if ! kill -0 $pid 2>/dev/null; then
+    # Say how it ended: a status above 128 is a signal nobody in this test sent.
+    rc=0
+    wait $pid || rc=$?
+    echo "--- debug log of the run (tail)"
+    tail -40 "$work"/*/logs/pgorch.log 2>/dev/null
+    fail "pgorch-host ended with status $rc before any server started"
+  fi
+  fail "no server started within 60 s"
+fi
 sleep 1
 kill -INT $pid
 rc=0
