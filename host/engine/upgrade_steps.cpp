@@ -195,11 +195,15 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     plugins::CallOutcome out = plugins_[i]->call(plugins::Callback::run, *ctx_.services, input);
     res.duration_ms = ms_since(t);
     const json::object* result = out.result.is_object() ? &out.result.as_object() : nullptr;
+    verify_also_.clear();
     if (result) {
         if (auto* m = result->if_contains("metrics"); m && m->is_object()) res.metrics = m->as_object();
         if (auto* l = result->if_contains("logs"); l && l->is_array())
             for (const auto& x : l->as_array())
                 if (x.is_string()) res.logs.emplace_back(x.as_string());
+        if (auto* v = result->if_contains("verify"); v && v->is_array())
+            for (const auto& x : v->as_array())
+                if (x.is_string()) verify_also_.emplace_back(x.as_string());
     }
     if (auto* d = res.metrics.if_contains("downtime_ms"); d && d->is_number()) res.downtime_ms = d->to_number<double>();
     if (auto* m = res.metrics.if_contains("mode"); m && m->is_string()) res.variant = std::string(m->as_string());
@@ -218,6 +222,38 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     cluster::Cluster* c = ctx_.clusters->find(id);
     if (!c) return Error::failed("step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
     return c;
+}
+
+// The same check on another cluster a step named (a replica): its snapshot goes to
+// snapshot-after-<id>.json; its problems and unexpected differences join `into` prefixed with
+// "[<id>] ". Returns its own verdict as JSON, with the server_version it runs.
+json::object UpgradeChain::verify_other(const std::string& id, const Snapshot& before, const std::string& target_version,
+                                        const VerifyRules& rules, const std::string& folder,
+                                        report::UpgradeStepResult& res, Verdict& into) {
+    Verdict v;
+    std::string server_version;
+    cluster::Cluster* c = ctx_.clusters->find(id);
+    if (!c) v.problems.push_back("cluster \"" + id + "\" does not exist");
+    else {
+        SqlRunner sql = sql_runner(*c);
+        if (Status s = check_server(sql, target_version); !s)
+            v.problems.push_back(s.error().message + "; server log \"" + c->server_log().string() + "\"");
+        else if (auto after = take_snapshot(sql, rules); !after)
+            v.problems.push_back(after.error().message);
+        else {
+            server_version = after->server_version;
+            res.snapshot_ms += after->duration_ms;
+            save(ctx_.results_dir / (folder + "snapshot-after-" + id + ".json"), json::serialize(after->to_json()) + "\n");
+            v.differences = compare(before, *after, rules).differences;
+        }
+    }
+    for (const auto& p : v.problems) into.problems.push_back("[" + id + "] " + p);
+    for (const auto& d : v.differences)
+        if (!d.expected) into.problems.push_back("[" + id + "] " + d.str());
+        else res.differences.push_back("[" + id + "] " + d.str());
+    json::object out = v.to_json();
+    out["server_version"] = server_version;
+    return out;
 }
 
 // The server runs the target version and the data and schema are what they were before.
@@ -239,12 +275,20 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
             v.differences = std::move(c.differences);
         }
     }
+    json::object others;
+    for (const auto& id : verify_also_)
+        if (id != current_->id()) others[id] = verify_other(id, before, target_version, rules, folder, res, v);
+    std::string text = v.str();
+    for (const auto& [id, o] : others)
+        text += fmt::format("[{}] {}, server version \"{}\"\n", std::string(id), o.at("passed").as_bool() ? "passed" : "failed",
+                            std::string(o.at("server_version").as_string()));
     res.verification = v.to_json();
+    if (!others.empty()) res.verification["clusters"] = std::move(others);
     for (const auto& p : v.problems) res.differences.push_back(p);
     for (bool want_expected : {false, true})
         for (const auto& d : v.differences)
             if (d.expected == want_expected) res.differences.push_back(d.str());
-    save(ctx_.results_dir / (folder + "verification.txt"), v.str());
+    save(ctx_.results_dir / (folder + "verification.txt"), text);
     if (v.passed()) return {};
     return Error::failed(fmt::format("verification failed: {} problem(s), {} unexpected difference(s)", v.problems.size(),
                                      v.unexpected()));

@@ -8,7 +8,8 @@
 //    "work_dir": an empty folder the service user can write, "artifact_prefix": "steps/NN-type/",
 //    "scenario_dir": ...}
 // and returns {"cluster": id holding the data afterwards (running), "metrics": {"downtime_ms",
-// ...}, "logs": [results-relative files]}.
+// ...}, "logs": [results-relative files], "verify": [ids of other clusters to verify the same way,
+// e.g. a streaming replica]}.
 #pragma once
 
 #include "engine/engine.hpp"
@@ -51,8 +52,14 @@ private:
                        const std::string& log_prefix, std::vector<report::UpgradeScript>& out);
     // Calls the plugin; fills the step's metrics and logs; the cluster it left the data in.
     Expected<cluster::Cluster*> call_plugin(size_t i, const boost::json::object& to, report::UpgradeStepResult& res);
-    // Server check, "after" snapshot and comparison with `before`.
+    // Server check, "after" snapshot and comparison with `before`, on the step's cluster and on
+    // each cluster the plugin listed in "verify" (their problems prefixed with "[<id>] ").
     Status verify(size_t i, const Snapshot& before, const std::string& target_version, report::UpgradeStepResult& res);
+    // verify() of one more cluster: its problems and unexpected differences go into `into`
+    // prefixed with "[<id>] "; returns its own verdict as JSON (with "server_version").
+    boost::json::object verify_other(const std::string& id, const Snapshot& before, const std::string& target_version,
+                                     const VerifyRules& rules, const std::string& folder,
+                                     report::UpgradeStepResult& res, Verdict& into);
     long long database_size();
 
     RunContext& ctx_;
@@ -60,6 +67,7 @@ private:
     std::vector<plugins::Plugin*> plugins_;
     std::vector<std::string> initdb_args_;
     cluster::Cluster* current_ = nullptr;
+    std::vector<std::string> verify_also_;  // the last step result's "verify" ids
 };
 
 }  // namespace pgorch::engine

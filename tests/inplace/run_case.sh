@@ -6,11 +6,23 @@
 #                data and schema verified, the server runs the patched build
 #   trial-fails  a script fails in app2: trial run stops, nothing changed, old binaries start
 #   reset        update then reset: old binaries start, catalog dumps equal those before
+#   replica      standby create, update of the primary, update of the replica in replica mode,
+#                standby sync: the replica follows (digests equal everywhere), runs the patched
+#                build, its tablespace folder is renamed and the host verifies its data
+#   replica-stale   the replica is not updated: sync fails on the catalog version it names
+#   replica-missing sync names a replica that does not exist: a clear error, exit 2
 set -u
 CASE=$1 HOST=$2 SRC=$3 ROOT=$4 CACHE=$5
 FIX="$SRC/tests/fixtures/inplace"
 WORK="$ROOT/$CASE"
-rm -rf "$WORK" && mkdir -p "$WORK"
+rm -rf "$WORK"
+case "$CASE" in replica*)
+    # pg_basebackup copies a tablespace only when its path fits in 99 bytes (tar format): run
+    # under a short folder, one per build tree, linked from the usual place.
+    SHORT="/tmp/pgorch-$(printf %s "$ROOT" | md5sum | cut -c1-8)-$CASE"
+    rm -rf "$SHORT" && mkdir -p "$SHORT" "$ROOT" && ln -sfn "$SHORT" "$WORK" && WORK=$SHORT ;;
+esac
+mkdir -p "$WORK"
 FAILED=0
 fail() { echo "FAIL: $*"; FAILED=1; }
 check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else fail "$what"; fi; }
@@ -70,6 +82,45 @@ reset)
     check "every restored catalog equals the one before" test "$(count 'Dump catalog_restore_.* OK' "$L")" -eq 5
     DATA=$(ls -d "$WORK"/runs/*/clusters/*/data | head -1)
     check "tablespace name is the old one again" test -d "$(dirname "$DATA")/tblspc/PG_15_202209061"
+    ;;
+replica)
+    run "$FIX/replica"
+    R=$(results)
+    RUN=$(dirname "$R")
+    S="$R/steps/04-standby"
+    check "exit code 0" test "$RC" -eq 0
+    check "four steps passed" test "$(count '"verdict":"passed"' "$R/report.json")" -eq 4
+    check "replica streamed after create" grep -q 'replica "standby1" streams and replayed' "$R/steps/01-standby/standby.log"
+    check "primary updated in every database" test "$(count 'Running sql-scripts for database: .* OK' "$R/steps/02-inplace_catalog/inplace.log")" -eq 5
+    check "replica updated in replica mode" grep -q 'Update user tablespaces .* OK' "$R/steps/03-inplace_catalog/inplace.log"
+    check "every step returned the primary" test "$(count '"cluster_after":"c0-15.18"' "$R/report.json")" -eq 4
+    check "replica tablespace folder renamed" test -d "$(ls -d "$RUN"/clusters/standby1/tblspc-*/ | head -1)PG_15_202209062"
+    check "old replica tablespace folder gone" test -z "$(ls -d "$RUN"/clusters/standby1/tblspc-*/PG_15_202209061 2>/dev/null)"
+    check "digests compared in every connectable database" test "$(count 'digests equal' "$S/standby.log")" -eq 4
+    check "no digest differs" test "$(count 'DIFFER' "$S/standby.log")" -eq 0
+    check "replica has the new catalog version" grep -q '"catalog_version":"202209062"' "$R/report.json"
+    check "replica runs the patched build" grep -q '"replica_bindir":"[^"]*pgdg_patched' "$R/report.json"
+    check "replica ran Debian's build before" grep -q '\[standby1\] passed, server version "15.18 (Debian' "$R/steps/01-standby/verification.txt"
+    check "replica verified on the patched build" grep -qx '\[standby1\] passed, server version "15.18"' "$S/verification.txt"
+    check "replica verification passed twice" test "$(count '"clusters":\{"standby1":\{"passed":true' "$R/report.json")" -eq 2
+    check "replica snapshot saved" test -s "$S/snapshot-after-standby1.json"
+    BIN=$(ls -d "$CACHE"/pgdg_patched/15.18-bump1/bin)
+    check "replica pg_control: new catalog version, in recovery" sh -c "'$BIN/pg_controldata' '$RUN/clusters/standby1/data' | grep -q 'Catalog version number: *202209062' && '$BIN/pg_controldata' '$RUN/clusters/standby1/data' | grep -q 'shut down in recovery'"
+    ;;
+replica-stale)
+    run "$FIX/replica/stale"
+    R=$(results)
+    S="$R/steps/03-standby/standby.log"
+    check "exit code 1" test "$RC" -eq 1
+    check "two steps passed" test "$(count '"verdict":"passed"' "$R/report.json")" -eq 2
+    check "sync names the catalog version" grep -q 'digests DIFFER in catalog_version_no$' "$S"
+    check "the stale replica replayed the new function" test "$(count 'DIFFER in .*pg_proc' "$S")" -eq 0
+    check "report says it does not match" grep -q 'does not match primary' "$R/report.json"
+    ;;
+replica-missing)
+    run "$FIX/replica/missing"
+    check "exit code 2" test "$RC" -eq 2
+    check "clear message" grep -q 'replica "nosuch" does not exist in this run' "$WORK/out.log"
     ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac

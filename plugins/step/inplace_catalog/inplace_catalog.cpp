@@ -45,7 +45,9 @@ json::value inplace_run(sdk::Context& ctx, const json::object& input) {
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"mode\" must be info, update or reset, not \"" + job.mode + "\"");
     if (job.role != "primary" && job.role != "replica")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"role\" must be primary or replica, not \"" + job.role + "\"");
-    job.cluster_id = sdk::get_string(input, "cluster");
+    // Option "cluster" (a replica's id): act on it; the input cluster stays the data holder.
+    const std::string input_cluster = sdk::get_string(input, "cluster");
+    job.cluster_id = text_option(options, "cluster", input_cluster);
     job.to = sdk::get_object(input, "to");
     job.from = sdk::get_object(input, "from");
     if (job.cluster_id.empty() || job.to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
@@ -77,6 +79,10 @@ json::value inplace_run(sdk::Context& ctx, const json::object& input) {
                           : job.role == "replica" ? inplace::run_update_replica(job)
                                                   : inplace::run_update_primary(job);
         job.save_log();
+        if (job.cluster_id != input_cluster && out.is_object()) {
+            out.as_object()["cluster"] = input_cluster;
+            if (auto* m = out.as_object().if_contains("metrics"); m && m->is_object()) m->as_object()["cluster"] = job.cluster_id;
+        }
         return out;
     } catch (const sdk::Failure& f) {
         job.note(std::string("FAILED: ") + f.what());
@@ -102,7 +108,10 @@ const pgorch_option opt_tool = {sizeof(pgorch_option), "catversion", PGORCH_OPT_
                                 "Path of pgorch-catversion in the target environment (default: the host's tools_dir)."};
 const pgorch_option opt_cv = {sizeof(pgorch_option), "catalog_version", PGORCH_OPT_INTEGER, 0, nullptr,
                               "Target catalog version (default: the target install's)."};
-const pgorch_option* const options[] = {&opt_mode, &opt_role, &opt_scripts, &opt_backup, &opt_tool, &opt_cv, nullptr};
+const pgorch_option opt_cluster = {sizeof(pgorch_option), "cluster", PGORCH_OPT_STRING, 0, nullptr,
+                                   "Id of the cluster to act on instead of the input cluster (a replica, e.g. a standby step's name); "
+                                   "the step then returns the input cluster."};
+const pgorch_option* const options[] = {&opt_mode, &opt_role, &opt_scripts, &opt_backup, &opt_tool, &opt_cv, &opt_cluster, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),

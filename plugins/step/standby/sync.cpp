@@ -1,0 +1,170 @@
+// standby: the catch-up wait and mode sync (recovery, streaming, catalog digests compared).
+#include "standby.hpp"
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+namespace standby {
+
+using pgorch::steps::ClusterInfo;
+using pgorch::steps::cluster_op;
+using pgorch::steps::ms_since;
+
+namespace {
+
+// What the digest compares, column by column: a catalog's name and the query of its digest.
+const std::vector<std::pair<std::string, std::string>>& digest_columns() {
+    static const std::vector<std::pair<std::string, std::string>> cols = {
+        {"pg_proc", "SELECT md5(string_agg(oid::text || ':' || proname || ':' || coalesce(prosrc, ''), ',' ORDER BY oid)) "
+                    "FROM pg_catalog.pg_proc"},
+        {"pg_type", "SELECT md5(string_agg(oid::text || ':' || typname, ',' ORDER BY oid)) FROM pg_catalog.pg_type"},
+        {"pg_class", "SELECT md5(string_agg(oid::text || ':' || relname, ',' ORDER BY oid)) FROM pg_catalog.pg_class"},
+        {"pg_namespace", "SELECT md5(string_agg(oid::text || ':' || nspname, ',' ORDER BY oid)) FROM pg_catalog.pg_namespace"},
+        {"catalog_version_no", "SELECT catalog_version_no::text FROM pg_catalog.pg_control_system()"},
+    };
+    return cols;
+}
+
+// One query giving every digest column of a database.
+std::string digest_query() {
+    std::string q = "SELECT ";
+    for (size_t i = 0; i < digest_columns().size(); ++i) q += (i ? ", (" : "(") + digest_columns()[i].second + ")";
+    return q;
+}
+
+// Every row's first cell of a query.
+std::vector<std::string> column0(Job& job, const std::string& cluster, const std::string& query) {
+    json::object r = job.ctx->sql(cluster, "postgres", query);
+    std::vector<std::string> out;
+    for (const auto& row : r.at("rows").as_array())
+        if (row.is_array() && !row.as_array().empty() && row.as_array()[0].is_string())
+            out.emplace_back(row.as_array()[0].as_string());
+    return out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+}  // namespace
+
+// Polls the replica every 200 ms until it streams and replayed the primary's current position.
+CatchUp wait_for_catchup(Job& job) {
+    CatchUp c;
+    c.primary_lsn = row0(job, job.primary, "postgres", "SELECT pg_current_wal_lsn()::text").at(0);
+    const std::string q = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none'), "
+                          "coalesce(pg_last_wal_replay_lsn()::text, ''), "
+                          "coalesce((pg_last_wal_replay_lsn() >= '" + c.primary_lsn + "'::pg_lsn)::text, 'false'), "
+                          "pg_is_in_recovery()::text";
+    auto t0 = std::chrono::steady_clock::now();
+    std::string last_error;
+    for (;;) {
+        job.ctx->check_cancelled();
+        bool in_recovery = true, caught_up = false;
+        try {  // a standby refuses connections until it is consistent: retry
+            auto r = row0(job, job.name, "postgres", q);
+            c.receiver_status = r.at(0);
+            c.replay_lsn = r.at(1);
+            caught_up = c.receiver_status == "streaming" && r.at(2) == "true";
+            in_recovery = r.at(3) == "true";
+            last_error.clear();
+        } catch (const sdk::Failure& f) {
+            last_error = f.what();
+        }
+        if (!in_recovery)
+            throw sdk::Failure(PGORCH_ERR_FAILED, "cluster \"" + job.name + "\" is not in recovery: it is no standby (server log \"" +
+                                                      server_log_of(job, job.name) + "\")");
+        if (caught_up) break;
+        if (ms_since(t0) > job.timeout_s * 1000)
+            throw sdk::Failure(PGORCH_ERR_FAILED,
+                               "replica \"" + job.name + "\" did not catch up with \"" + job.primary + "\" within " +
+                                   std::to_string(static_cast<long>(job.timeout_s)) + " s (wal receiver \"" + c.receiver_status +
+                                   "\", replayed \"" + c.replay_lsn + "\", primary at \"" + c.primary_lsn + "\"" +
+                                   (last_error.empty() ? "" : ", last error: " + last_error) + "); see its server log \"" +
+                                   server_log_of(job, job.name) + "\"");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    c.wait_ms = ms_since(t0);
+    job.note("replica \"" + job.name + "\" streams and replayed " + c.replay_lsn + " >= primary " + c.primary_lsn + " in " +
+             std::to_string(static_cast<long>(c.wait_ms)) + " ms");
+    return c;
+}
+
+// The replica exists, streams, is in recovery, caught up; its catalogs equal the primary's.
+json::value run_sync(Job& job) {
+    auto t0 = std::chrono::steady_clock::now();
+    sdk::Context& ctx = *job.ctx;
+    json::object info;
+    try {
+        info = cluster_json(job, "info", job.name);
+    } catch (const sdk::Failure&) {
+        throw sdk::Failure(PGORCH_ERR_INVALID, "replica \"" + job.name + "\" does not exist in this run (a standby step in mode "
+                                               "create makes it, with the same \"name\")");
+    }
+    const std::string log = sdk::get_string(info, "server_log");
+    ClusterInfo p = cluster_op(ctx, "info", job.primary);
+    if (!p.running) cluster_op(ctx, "start", job.primary);
+    if (auto* r = info.if_contains("running"); !r || !r->is_bool() || !r->as_bool()) {
+        try {
+            cluster_op(ctx, "start", job.name);
+        } catch (const sdk::Failure& f) {
+            throw sdk::Failure(PGORCH_ERR_FAILED, "replica \"" + job.name + "\" does not start: " + f.what() + " (server log \"" +
+                                                      log + "\")");
+        }
+    }
+    CatchUp c = wait_for_catchup(job);
+
+    // The same connectable databases on both sides, then the digests of each.
+    const std::string dbq = "SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1";
+    auto dbs = column0(job, job.primary, dbq);
+    auto rdbs = column0(job, job.name, dbq);
+    if (dbs != rdbs)
+        throw sdk::Failure(PGORCH_ERR_FAILED, "the connectable databases differ: primary \"" + job.primary + "\" has " + join(dbs) +
+                                                  ", replica \"" + job.name + "\" has " + join(rdbs) + " (server log \"" + log + "\")");
+    const std::string q = digest_query();
+    std::vector<std::string> differ;
+    std::string catalog_version;
+    for (const auto& db : dbs) {
+        auto a = row0(job, job.primary, db, q);
+        auto b = row0(job, job.name, db, q);
+        std::vector<std::string> bad;
+        for (size_t i = 0; i < digest_columns().size(); ++i)
+            if (a.at(i) != b.at(i) || a.at(i).empty()) bad.push_back(digest_columns()[i].first);
+        catalog_version = b.at(digest_columns().size() - 1);
+        std::vector<std::string> names;
+        for (const auto& col : digest_columns()) names.push_back(col.first);
+        if (bad.empty())
+            job.note("database \"" + db + "\": digests equal (" + join(names) + "; catalog version " + catalog_version + ")");
+        else {
+            job.note("database \"" + db + "\": digests DIFFER in " + join(bad));
+            differ.push_back("catalog \"" + bad.front() + "\" of database \"" + db + "\"" +
+                             (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""));
+        }
+    }
+    if (!differ.empty())
+        throw sdk::Failure(PGORCH_ERR_FAILED, "replica \"" + job.name + "\" does not match primary \"" + job.primary + "\": " +
+                                                  join(differ) + " (server log \"" + log + "\")");
+    auto sv = row0(job, job.name, "postgres", "SELECT current_setting('server_version')");
+    ClusterInfo r = cluster_op(ctx, "info", job.name);
+    job.note("replica \"" + job.name + "\" follows \"" + job.primary + "\": " + std::to_string(dbs.size()) +
+             " database(s) compared, server version " + sv.at(0) + ", binaries " + r.bindir);
+    json::object metrics{{"mode", "sync"},
+                         {"replica", job.name},
+                         {"port", r.port},
+                         {"lag_ms", c.wait_ms},
+                         {"replay_lsn", c.replay_lsn},
+                         {"databases_compared", dbs.size()},
+                         {"catalog_version", catalog_version},
+                         {"replica_server_version", sv.at(0)},
+                         {"replica_bindir", r.bindir},
+                         {"duration_ms", ms_since(t0)}};
+    return json::object{{"cluster", job.primary},
+                        {"verify", json::array{json::string(job.name)}},
+                        {"metrics", std::move(metrics)},
+                        {"logs", json::array{json::string(job.prefix + "standby.log")}}};
+}
+
+}  // namespace standby
