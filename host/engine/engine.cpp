@@ -48,6 +48,10 @@ Expected<RunResources> make_resources(std::unique_ptr<runtime::Runtime> rt, plug
                                       const fs::path& scenario_dir, std::atomic<bool>& cancel) {
     RunResources r;
     r.runtime = std::move(rt);
+    // Installed versions run as the service user: it must reach the cache (a mktemp -d folder
+    // is 0700 and makes initdb report "postgres not found", which says nothing of the cause).
+    if (auto* local = dynamic_cast<runtime::LocalRuntime*>(r.runtime.get()))
+        if (Status st = local->check_reachable(options.cache_dir, "cache"); !st) return st.error();
     r.clusters = std::make_unique<cluster::ClusterManager>(*r.runtime, run_dir);
     std::map<std::string, std::string> settings = {
         {"work_dir", options.work_dir.string()},     {"cache_dir", options.cache_dir.string()},

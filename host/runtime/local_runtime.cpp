@@ -128,15 +128,7 @@ Status LocalRuntime::prepare() {
         if (ec) return Error::environment("cannot create run folder \"" + run_dir_.string() + "\": " + ec.message());
         if (as_root_) {
             // Every ancestor must be traversable by the service user, or postgres cannot reach its data.
-            for (fs::path p = fs::absolute(run_dir_).parent_path(); !p.empty(); p = p.parent_path()) {
-                struct stat st{};
-                if (::stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != uid_)
-                    return Error::environment("folder \"" + p.string() + "\" is not accessible to the service user \"" +
-                                                  user_ + "\"",
-                                              "Choose a work folder outside of it (for example under /var/tmp) or run `chmod o+x " +
-                                                  p.string() + "`.");
-                if (p == p.parent_path()) break;
-            }
+            if (Status st = reachable_unlocked(fs::absolute(run_dir_).parent_path(), "work"); !st) return st;
             if (::chown(run_dir_.c_str(), uid_, gid_) != 0)
                 return Error::environment("cannot give \"" + run_dir_.string() + "\" to \"" + user_ + "\": " +
                                           std::strerror(errno));
@@ -144,6 +136,29 @@ Status LocalRuntime::prepare() {
     }
     prepared_ = true;
     return {};
+}
+
+// The first folder from `dir` up to / that the service user cannot traverse, as an error.
+Status LocalRuntime::reachable_unlocked(const fs::path& dir, const std::string& what) const {
+    for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+        struct stat st{};
+        if (::stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH) && st.st_uid != uid_ &&
+            !(st.st_gid == gid_ && (st.st_mode & S_IXGRP)))
+            return Error::environment("folder \"" + p.string() + "\" is not accessible to the service user \"" + user_ + "\"",
+                                      "Choose a " + what + " folder outside of it (for example under /var/tmp) or run `chmod o+x " +
+                                          p.string() + "`.");
+        if (p == p.parent_path()) break;
+    }
+    return {};
+}
+
+// Checks that the service user can reach `dir` (the cache of installed versions); as non-root
+// there is nothing to check.
+Status LocalRuntime::check_reachable(const fs::path& dir, const std::string& what) {
+    if (Status st = prepare(); !st) return st;
+    if (!as_root_) return {};
+    std::error_code ec;
+    return reachable_unlocked(fs::absolute(dir, ec), what);
 }
 
 // Runs one command with pipes, streaming its output, enforcing the timeout and cancellation.

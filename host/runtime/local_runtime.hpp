@@ -41,10 +41,16 @@ public:
     // Gives a file or folder (recursively when `recursive`) to the service user; no-op as non-root.
     Status chown_to_service_user(const fs::path& p, bool recursive = false);
     const fs::path& run_dir() const { return run_dir_; }
+    // An environment error naming the first folder on the way to `dir` that the service user
+    // cannot traverse (`what` names the folder's role in the hint: "cache", "work"); success as
+    // non-root.
+    Status check_reachable(const fs::path& dir, const std::string& what);
     // The service user's home folder ("" when not root).
     std::string service_home() const;
 
 private:
+    Status reachable_unlocked(const fs::path& dir, const std::string& what) const;
+
     fs::path run_dir_;
     Options options_;
     std::atomic<bool> cancelled_{false};

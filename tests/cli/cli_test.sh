@@ -54,6 +54,13 @@ expect 0 'noop' -- plugins --describe noop
 expect 2 'no plugin named "nope"' -- plugins --describe nope
 expect 0 '"message"' -- plugins --call noop --input '{"x":1}'
 expect 2 '--input is not a JSON object' -- plugins --call noop --input '[1'
+# As root, PostgreSQL runs as the service user: a cache it cannot reach (mktemp -d is 0700) is
+# refused before anything is downloaded, naming the folder and the fix.
+if [[ $(id -u) -eq 0 ]]; then
+  expect 3 "folder \"$tmp\" is not accessible to the service user" -- provision pgdg 15.18 --cache-dir "$tmp/cache"
+  expect 3 "chmod o\+x $tmp" -- provision pgdg 15.18 --cache-dir "$tmp/cache"
+  [[ -z $(ls -A "$tmp/cache" 2>/dev/null) ]] || { echo "FAIL: the refused provision wrote into the cache"; failures=$((failures + 1)); }
+fi
 
 echo "$passes passed, $failures failed"
 [[ $failures -eq 0 ]]

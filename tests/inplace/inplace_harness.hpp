@@ -13,7 +13,9 @@ namespace pgtest {
 // Runs the built pgorch-catversion with `args` as the service user (the clusters' owner).
 inline runtime::ExecResult catversion(Harness& h, std::vector<std::string> args) {
     args.insert(args.begin(), PGORCH_CATVERSION);
-    auto r = h.rt->exec({.argv = args});
+    runtime::ExecRequest req;
+    req.argv = std::move(args);
+    auto r = h.rt->exec(req);
     REQUIRE(r.ok());
     return *r;
 }

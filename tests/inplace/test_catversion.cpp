@@ -33,7 +33,9 @@ TEST_CASE("pgorch-catversion: a raised catalog version stops the server, the old
     CHECK(ident.at("state").as_string() == "shut down");
     CHECK(ident.at("crc_ok").as_bool());
     // The identity agrees with pg_controldata.
-    auto pcd = h.rt->exec({.argv = {in.bin("pg_controldata").string(), datadir}});
+    runtime::ExecRequest pcd_req;
+    pcd_req.argv = {in.bin("pg_controldata").string(), datadir};
+    auto pcd = h.rt->exec(pcd_req);
     REQUIRE(pcd.ok());
     CHECK(pcd->out.find(std::string(ident.at("system_identifier").as_string())) != std::string::npos);
 
@@ -47,7 +49,7 @@ TEST_CASE("pgorch-catversion: a raised catalog version stops the server, the old
     REQUIRE(raised.exit_code == 0);
     CHECK(fs::exists(c->datadir() / "global" / "pg_control.bak"));
     // pg_controldata (it checks the CRC itself) reads the new number without a warning.
-    pcd = h.rt->exec({.argv = {in.bin("pg_controldata").string(), datadir}});
+    pcd = h.rt->exec(pcd_req);
     REQUIRE(pcd.ok());
     CHECK(pcd->out.find(std::to_string(original + 10)) != std::string::npos);
     CHECK(pcd->err.find("WARNING") == std::string::npos);
