@@ -33,6 +33,7 @@ struct ClusterSpec {
     fs::path datadir;                        // empty: <run dir>/clusters/<id>/data
     std::vector<std::string> initdb_args;    // already split, e.g. {"--encoding=UTF8", "--locale=C"}
     int port = 0;                            // 0: a free port
+    bool fixed_port = false;                 // the user asked for `port` (db_port): never move off it
 };
 
 class Cluster {

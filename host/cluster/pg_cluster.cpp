@@ -228,6 +228,11 @@ Status PgCluster::start(double timeout_s) {
     if (running()) return {};
     clear_stale_locks();
     if (!port_free(spec_.port)) {
+        if (spec_.fixed_port)
+            return Error::environment("cluster \"" + spec_.id + "\": port " + std::to_string(spec_.port) +
+                                          " (its db_port) is in use on 127.0.0.1",
+                                      "Stop what listens there (ss -ltnp 'sport = :" + std::to_string(spec_.port) +
+                                          "') or choose another db_port.");
         auto p = rt_.free_port();
         if (!p) return p.error();
         spdlog::info("cluster \"{}\": port {} is taken, moving to {}", spec_.id, spec_.port, *p);

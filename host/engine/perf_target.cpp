@@ -242,6 +242,10 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
     cluster::ClusterSpec spec;
     spec.id = out.cluster_id;
     spec.install = *install;
+    if (target.db_port) {  // the seed's "port of the database on the host": honoured, never moved
+        spec.port = *target.db_port;
+        spec.fixed_port = true;
+    }
     if (auto it = sc.args.find("initdb"); it != sc.args.end()) {
         auto words = split_args(it->second.value);
         if (!words) return finish(Error(words.error()).at(it->second.where));

@@ -164,6 +164,12 @@ void Parser::db_param(const YAML::Node& node, size_t index) {
     });
     if (t.db_version.empty()) r_.error(t.where, where + " has no \"db_version\"");
     if (t.db_type.empty()) t.db_type = Text{"pgdg", t.where};
+    if (t.db_port)
+        for (size_t i = 0; i < s_.db_params.size(); ++i)
+            if (s_.db_params[i].db_port == t.db_port)
+                r_.error(t.where, where + " asks for db_port " + std::to_string(*t.db_port) + ", as db_params entry " +
+                                      std::to_string(i + 1) + " does",
+                         "Give each entry its own db_port, or leave it out to get a free port.");
     s_.db_params.push_back(std::move(t));
 }
 
