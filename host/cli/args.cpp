@@ -54,7 +54,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
         else if (name == "--json") o.json = true;
         else if (name == "--plugin-dir" || name == "--work-dir" || name == "--cache-dir" || name == "--log-file" ||
                  name == "--runtime" || name == "--jobs" || name == "-j" || name == "--describe" || name == "--call" ||
-                 name == "--input" || name == "--edition" || name == "--package") {
+                 name == "--input" || name == "--edition" || name == "--package" || name == "--junit") {
             auto v = take();
             if (!v) return v.error();
             if (name == "--plugin-dir") o.plugin_dirs.emplace_back(*v);
@@ -66,6 +66,10 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             else if (name == "--input") o.input = *v;
             else if (name == "--edition") o.edition = *v;
             else if (name == "--package") o.packages.push_back(*v);
+            else if (name == "--junit") {
+                if (v->empty()) return Error::invalid("option \"--junit\" needs a file name");
+                o.junit_file = *v;
+            }
             else if (name == "--runtime") {
                 if (*v != "auto" && *v != "local" && *v != "docker")
                     return Error::invalid("--runtime must be auto, local or docker, not \"" + *v + "\"");
@@ -102,6 +106,8 @@ options:
   --work-dir DIR               where run folders go (default: $PGORCH_WORK_DIR, see README)
   --cache-dir DIR              where provisioned versions are cached (default: $PGORCH_CACHE_DIR)
   --log-file FILE              also log to FILE (every run logs to <run>/logs/pgorch.log)
+  --junit FILE                 also write the JUnit XML to FILE (a stable path for CI; every run
+                               writes junit.xml, report.md and report.html into <run>/results)
 
 exit codes: 0 passed, 1 a check failed, 2 invalid input, 3 environment error, 130 interrupted
 )";

@@ -32,6 +32,7 @@ struct Options {
     std::string edition;                  // provision --edition
     std::vector<std::string> packages;    // provision --package FILE
     bool json = false;                    // machine-readable output where offered
+    fs::path junit_file;                  // run --junit FILE
 };
 
 // Parses argv (without argv[0]). Options may come before or after the command.

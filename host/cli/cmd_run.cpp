@@ -20,6 +20,11 @@ static engine::RunOptions run_options(const Options& o) {
     r.jobs = o.jobs;
     r.bless = o.bless;
     r.keep = o.keep;
+    if (!o.junit_file.empty()) {
+        std::error_code ec;  // relative to where pgorch-host was started
+        r.junit_file = fs::absolute(o.junit_file, ec);
+        if (ec) r.junit_file = o.junit_file;
+    }
     return r;
 }
 

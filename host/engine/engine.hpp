@@ -30,6 +30,7 @@ struct RunOptions {
     int jobs = 0;                   // perf targets side by side (0: core count)
     bool bless = false;             // write actual plans as expected files
     bool keep = false;              // keep clusters' data folders after the run
+    fs::path junit_file;            // --junit: also write the JUnit XML here ("" = only in results/)
 };
 
 // Everything a flow needs during one run. Owned by run_scenario(); flows only borrow.

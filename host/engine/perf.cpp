@@ -11,6 +11,7 @@
 #include "report/perf_options.hpp"
 #include "report/perf_plan.hpp"
 #include "report/perf_results.hpp"
+#include "report/write_reports.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -245,6 +246,10 @@ RunOutcome run_perf(RunContext& ctx) {
     results.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     if (Status st = write_results(ctx, results, outcome.reports); !st) return fail(st.error());
+    // junit.xml, report.md and report.html: a warning, never a failed run, when one cannot be written.
+    for (fs::path& p : report::write_run_reports(results, {ctx.run_id, sc.performance_coefficient}, ctx.results_dir,
+                                                 ctx.options.junit_file))
+        outcome.reports.push_back(std::move(p));
     print_console(results);
     outcome.code = report::exit_code(results);
     outcome.summary = one_line(results);

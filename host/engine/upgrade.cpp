@@ -29,6 +29,7 @@
 #include "engine/verify.hpp"
 #include "plugins/registry.hpp"
 #include "report/upgrade_report.hpp"
+#include "report/write_reports.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -42,7 +43,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Writes report.json and results/conf.yaml; returns their paths.
+// Writes report.json, results/conf.yaml, junit.xml, report.md and report.html; returns their paths.
 std::vector<fs::path> write_reports(RunContext& ctx, const report::UpgradeResults& results) {
     std::vector<fs::path> out;
     const fs::path json_path = ctx.results_dir / "report.json";
@@ -51,6 +52,8 @@ std::vector<fs::path> write_reports(RunContext& ctx, const report::UpgradeResult
     else spdlog::error("{}", s.error().str());
     if (Status s = files::write_text(yaml_path, report::upgrade_yaml(results)); s) out.push_back(yaml_path);
     else spdlog::error("{}", s.error().str());
+    for (fs::path& p : report::write_run_reports(results, {ctx.run_id, 0}, ctx.results_dir, ctx.options.junit_file))
+        out.push_back(std::move(p));
     return out;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One perf integration test: copies a scenario to a scratch folder (pgorch writes results/ into
 # the scenario folder), runs `pgorch-host run` on it and checks the exit code, the console output,
-# results/conf.yaml and report.json.
+# results/conf.yaml, report.json and the reports next to it (junit.xml, report.md, report.html).
 # usage: perf_test.sh PGORCH_HOST SOURCE_DIR TEST
 set -uo pipefail
 host=$1 src=$2 test=$3
@@ -32,7 +32,23 @@ run() {
   results=$scenario/results/conf.yaml
   [[ -f $results ]] || { fail "no $results"; return; }
   report=$(sed -n 's/^report: \(.*report\.json\)$/\1/p' "$out" | head -n1)
-  [[ -n $report && -f $report ]] || fail "no report.json named in the output"
+  [[ -n $report && -f $report ]] || { fail "no report.json named in the output"; return; }
+  rdir=$(dirname "$report")
+  for f in junit.xml report.md report.html; do
+    [[ -s $rdir/$f ]] || fail "no $f next to report.json"
+    grep -qxF "report: $rdir/$f" "$out" || fail "$f not listed in the output"
+  done
+}
+
+# junit_expect EXPR: a Python expression over the <testsuites> counts (tests, failures, errors,
+# skipped) of the last run's junit.xml (or of FILE, the second argument).
+junit_expect() {
+  python3 - "${2:-$rdir/junit.xml}" "$1" <<'PY' || fail "junit.xml: $1 does not hold"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+counts = {k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")}
+assert root.tag == "testsuites" and eval(sys.argv[2], {}, counts), counts
+PY
 }
 
 fixtures=$src/tests/fixtures/perf
@@ -46,6 +62,8 @@ seed_layout)
   expect_in "$results" "result: within expected"
   expect_in "$results" "status: success"
   expect_in "$out" "matches expected/conf.yaml"
+  junit_expect "tests >= 3 and failures == 0 and errors == 0 and skipped == 0"
+  expect_in "$rdir/report.md" "**Verdict: PASSED**"
   python3 - "$report" <<'PY' || fail "report.json lacks the timing statistics"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -66,11 +84,19 @@ wrong_plan)
   expect_in "$out" "+++ actual"
   expect_in "$out" "-Index Scan using test_table_name_idx on public.test_table"
   expect_in "$out" "+Index Scan using test_table_pkey on public.test_table"
+  junit_expect "failures >= 1 and errors == 0"
+  expect_in "$rdir/junit.xml" "+Index Scan using test_table_pkey on public.test_table"
+  expect_in "$rdir/report.md" "**Verdict: FAILED**"
+  expect_in "$rdir/report.md" '```diff'
+  expect_in "$rdir/report.html" '<span class="add">+Index Scan using test_table_pkey on public.test_table'
   ;;
 slow_timing)
   run "$fixtures/slow_timing" 1
   expect_in "$results" "result: exceeds expected"
   expect_in "$results" "status: failure"
+  junit_expect "failures >= 1"
+  expect_in "$rdir/junit.xml" "exceeds the limit 100.000 ms"
+  expect_in "$rdir/report.html" "<svg"
   python3 - "$report" <<'PY' || fail "report.json: wrong timing numbers"
 import json, sys
 t = json.load(open(sys.argv[1]))["test_results"][0]["cases"][0]["timing_results"][0]
@@ -90,6 +116,7 @@ assert cases[0]["explain_results"][0]["result"] == "not run", cases[0]
 assert cases[1]["explain_results"][0]["result"] == "match" and not cases[1]["failed"], cases[1]
 PY
   expect_in "$results" "result: not run"
+  junit_expect "failures >= 1 and skipped >= 1"
   ;;
 bless)
   # --bless writes the actual plan into the first expected file; the next run passes without it
@@ -107,8 +134,18 @@ bless)
   expect_in "$scenario/cases/case_1/explain_expected_1.txt" "Index Scan using test_table_pkey on public.test_table"
   ;;
 quickstart)
-  run "$src/scenarios/quickstart" 0
+  # --junit writes the JUnit XML to a stable path as well
+  run "$src/scenarios/quickstart" 0 --junit "$scratch/ci/junit.xml"
   expect_in "$out" "matches expected/conf.yaml"
+  junit_expect "tests >= 8 and failures == 0 and errors == 0"
+  [[ -s $scratch/ci/junit.xml ]] && cmp -s "$scratch/ci/junit.xml" "$rdir/junit.xml" || fail "--junit file differs or is missing"
+  expect_in "$out" "report: $scratch/ci/junit.xml"
+  python3 - "$rdir/report.html" <<'PY' || fail "report.html: not one SVG per timing query"
+import re, sys
+html = open(sys.argv[1]).read()
+assert html.startswith("<!DOCTYPE html>") and "<script" not in html.lower(), "script or doctype"
+assert html.count("<svg") == 4, html.count("<svg")  # quickstart: four timing queries
+PY
   expect_not_in "$results" "mismatch"
   ;;
 *)

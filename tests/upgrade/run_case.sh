@@ -29,12 +29,38 @@ run() {
 }
 # count PATTERN FILE: number of (non-overlapping) matches of an extended regex.
 count() { grep -oE "$1" "$2" | wc -l; }
+# junit EXPR [FILE]: a Python expression over the <testsuites> counts (tests, failures, errors,
+# skipped) of the run's junit.xml (or FILE) holds.
+junit() {
+    python3 - "${2:-$(results)/junit.xml}" "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+counts = {k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")}
+ok = root.tag == "testsuites" and eval(sys.argv[2], {}, counts)
+if not ok: print(counts)
+sys.exit(0 if ok else 1)
+PY
+}
+# reports: junit.xml, report.md and report.html are next to report.json and listed.
+reports() {
+    local R f; R=$(results)
+    for f in junit.xml report.md report.html; do
+        check "$f written" test -s "$R/$f"
+        check "$f listed" grep -qxF "report: $R/$f" "$WORK/out.log"
+    done
+}
 
 case "$CASE" in
 steps)
-    run "$SRC/scenarios/upgrade-15"
+    run "$SRC/scenarios/upgrade-15" --junit "$WORK/ci/junit.xml"
     R=$(results)
     check "exit code 0" test "$RC" -eq 0
+    reports
+    check "junit: 4 steps and their scripts, nothing failed" junit "tests >= 5 and failures == 0 and errors == 0 and skipped == 0"
+    check "junit names the steps" grep -qF 'name="step 3 pg_upgrade 15.20 -&gt; 15.20"' "$R/junit.xml"
+    check "--junit copy" cmp -s "$WORK/ci/junit.xml" "$R/junit.xml"
+    check "markdown steps table" grep -qF '| 3 | pg_upgrade (link) | 15.20 -> 15.20 | passed |' "$R/report.md"
+    check "html duration and downtime charts" test "$(count '<svg' "$R/report.html")" -eq 2
     check "report.json written" test -s "$R/report.json"
     check "four steps passed" test "$(count '"verdict":"passed"' "$R/report.json")" -eq 4
     check "every verification passed" test "$(count '"verification":\{"passed":true' "$R/report.json")" -eq 4
@@ -56,6 +82,10 @@ row-deleted)
     check "console names the table" grep -qF 'db "app": table "public.orders": rows 1000 -> 999' "$WORK/out.log"
     check "declared change is expected" grep -qF 'table "public.events": rows 2 -> 1 (expected)' "$R/steps/01-minor/verification.txt"
     check "seed-shaped results say failed" grep -q '^result: failed' "$R/conf.yaml"
+    reports
+    check "junit: the step fails" junit "failures >= 1 and errors == 0"
+    check "junit failure names the table" grep -qF 'table &quot;public.orders&quot;: rows 1000 -&gt; 999' "$R/junit.xml"
+    check "markdown verdict" grep -qF '**Verdict: FAILED**' "$R/report.md"
     ;;
 check-fails)
     CACHE="$WORK/cache"
@@ -93,6 +123,8 @@ check-fails)
 bad-version)
     run "$FIX/bad-version"
     check "exit code 3" test "$RC" -eq 3
+    reports
+    check "junit: an error, not a failure" junit "errors == 1 and failures == 0"
     ;;
 bad-verify)
     run "$FIX/bad-verify"
