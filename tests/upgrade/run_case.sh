@@ -103,7 +103,8 @@ check-fails)
     R=$(results)
     check "exit code 1" test "$RC" -eq 1
     check "the check stopped the step" grep -q 'pg_upgrade --check failed' "$R/report.json"
-    check "nothing was upgraded and the old cluster was started again" grep -q 'nothing was upgraded and the old cluster' "$R/report.json"
+    check "nothing was upgraded and the old cluster kept running" grep -q 'nothing was upgraded and the old cluster \\"c0-15.18\\" kept running' "$R/report.json"
+    check "the check ran against the live old server" grep -q 'Performing Consistency Checks on Old Live Server' "$R/steps/01-pg_upgrade/pg_upgrade-check.out"
     check "pg_upgrade output saved" test -s "$R/steps/01-pg_upgrade/pg_upgrade-check.out"
     check "missing library named in the logs" grep -rq 'pgorch_fake' "$R/steps/01-pg_upgrade/"
     DATA=$(ls -d "$WORK"/runs/*/clusters/c0-15.18/data)

@@ -1,7 +1,7 @@
 // pg_upgrade: moves the cluster's data to the target version with pg_upgrade.
 // A new cluster is initialized compatibly with the old one (encoding, collation, ctype, locale
-// provider, data checksums, WAL segment size), pgorch's configuration is carried over, the old
-// server is stopped, `pg_upgrade --check` runs first, then pg_upgrade itself with the step's
+// provider, data checksums, WAL segment size), pgorch's configuration is carried over,
+// `pg_upgrade --check` runs against the live old server, which is then stopped for pg_upgrade itself with the step's
 // `args.pg_upgrade` words. See README.md for the options and plugins/step/README.md for the
 // input and output of every step plugin.
 #include "step_common.hpp"
@@ -80,12 +80,9 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
                                      "-s", sock, "-U", "postgres"};
     json::object metrics{{"mode", transfer_mode(user_args)}};
 
-    ctx.progress(0.2, "stopping the old cluster");
-    auto t_down = std::chrono::steady_clock::now();
-    cluster_op(ctx, "stop", old_id, {{"mode", "fast"}});
-    metrics["stop_ms"] = ms_since(t_down);
-
-    ctx.progress(0.3, "pg_upgrade --check");
+    // --check against the live old server (pg_upgrade reads its port and socket from
+    // postmaster.pid): the checks are not downtime, and a failed check leaves it serving.
+    ctx.progress(0.2, "pg_upgrade --check (old server live)");
     std::vector<std::string> check = base;
     check.push_back("--check");
     check.insert(check.end(), user_args.begin(), user_args.end());
@@ -94,12 +91,16 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     metrics["check_ms"] = ms_since(t);
     if (!rc.ok()) {
         auto logs = save_logs(ctx, prefix, "pg_upgrade-check.out", rc, new_c.datadir, work_dir);
-        std::string old_state = restart_old(ctx, old_id);
         throw sdk::Failure(PGORCH_ERR_FAILED, "pg_upgrade --check failed (exit " + std::to_string(rc.exit_code) +
-                                                  "), nothing was upgraded and " + old_state + "; logs: " +
-                                                  std::to_string(logs.size()) + " files under \"" + prefix +
-                                                  "\":\n" + tail_lines(rc.out + rc.err));
+                                                  "), nothing was upgraded and the old cluster \"" + old_id +
+                                                  "\" kept running; logs: " + std::to_string(logs.size()) +
+                                                  " files under \"" + prefix + "\":\n" + tail_lines(rc.out + rc.err));
     }
+
+    ctx.progress(0.4, "stopping the old cluster");
+    auto t_down = std::chrono::steady_clock::now();
+    cluster_op(ctx, "stop", old_id, {{"mode", "fast"}});
+    metrics["stop_ms"] = ms_since(t_down);
 
     ctx.progress(0.5, "pg_upgrade");
     std::vector<std::string> run = base;
