@@ -59,11 +59,12 @@ by_hand() {
         local mode=""; [ "$method" = pg_upgrade-link ] && mode=--link
         t0=$(now_ms)
         as_pg "$NEW/initdb" -D "$d/new/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+        # --check against the live old server (as the step does), then the downtime starts.
+        (cd "$d" && as_pg "$NEW/pg_upgrade" -b "$NEW" -B "$NEW" -d "$d/old/data" -D "$d/new/data" -p "$PORT" \
+            -P $((PORT + 1)) -s "$d" -U postgres --check $mode >/dev/null)
         local td=$(now_ms)
         stop_cluster "$NEW" "$d/old"
         (cd "$d" && as_pg "$NEW/pg_upgrade" -b "$NEW" -B "$NEW" -d "$d/old/data" -D "$d/new/data" -p "$PORT" \
-            -P $((PORT + 1)) -s "$d" -U postgres --check $mode >/dev/null &&
-         as_pg "$NEW/pg_upgrade" -b "$NEW" -B "$NEW" -d "$d/old/data" -D "$d/new/data" -p "$PORT" \
             -P $((PORT + 1)) -s "$d" -U postgres $mode >/dev/null)
         start_cluster "$NEW" "$d/new" $((PORT + 1))
         t1=$(now_ms); down=$((t1 - td))
@@ -99,9 +100,11 @@ through_pgorch() {
     "$HOST" -q run --work-dir "$WORK/runs" "$sc" >"$WORK/last.log" 2>&1 || { cat "$WORK/last.log" >&2; return 1; }
     local report
     report=$(ls -t "$WORK"/runs/*/results/report.json | head -1)
-    local step=$(grep -oE '"duration_ms":[0-9.]+,"downtime_ms"' "$report" | grep -oE '[0-9.]+' | head -1)
-    local down=$(grep -oE '"downtime_ms":[0-9.]+' "$report" | grep -oE '[0-9.]+' | head -1)
-    local snap=$(grep -oE '"snapshot_ms":[0-9.]+' "$report" | grep -oE '[0-9.]+' | head -1)
+    # Boost.JSON writes doubles with an exponent (2.564666113E3): keep it, printf reads it.
+    local num='[0-9.]+([eE][+-]?[0-9]+)?'
+    local step=$(grep -oE "\"duration_ms\":$num,\"downtime_ms\"" "$report" | grep -oE "$num" | head -1)
+    local down=$(grep -oE "\"downtime_ms\":$num" "$report" | grep -oE "$num" | head -1)
+    local snap=$(grep -oE "\"snapshot_ms\":$num" "$report" | grep -oE "$num" | head -1)
     rm -rf "$WORK/runs"
     printf '%.0f %.0f %.0f\n' "$step" "$down" "$snap"
 }
