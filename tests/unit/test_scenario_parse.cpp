@@ -12,7 +12,7 @@ using namespace pgorch::scenario;
 
 namespace {
 
-const fs::path kGood = fs::path(PGORCH_TEST_FIXTURES) / "scenarios" / "good";
+const fs::path kGood = PGORCH_GOOD_SCENARIOS;  // a build-tree copy with placeholder packages
 
 // Parses a good fixture and requires it to have no error.
 Scenario parse_good(const std::string& name, Diagnostics* diag_out = nullptr) {

@@ -54,7 +54,7 @@ FakeCatalog full_catalog() {
 
 Scenario parse_good(const std::string& name) {
     Scenario s;
-    Diagnostics d = parse_scenario(fs::path(PGORCH_TEST_FIXTURES) / "scenarios" / "good" / name, s);
+    Diagnostics d = parse_scenario(fs::path(PGORCH_GOOD_SCENARIOS) / name, s);
     REQUIRE(d.ok());
     return s;
 }
