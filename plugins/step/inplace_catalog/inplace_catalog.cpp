@@ -9,15 +9,7 @@ namespace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-
-// An option as text ("" when absent).
-std::string text_option(const json::object& o, const char* key, const std::string& fallback = {}) {
-    const json::value* v = o.if_contains(key);
-    if (!v || v->is_null()) return fallback;
-    if (v->is_string()) return std::string(v->as_string());
-    if (v->is_int64()) return std::to_string(v->as_int64());
-    return fallback;
-}
+using pgorch::steps::option_text;
 
 // Makes `p` absolute against `base`.
 std::string absolute(const std::string& p, const std::string& base) {
@@ -39,15 +31,15 @@ json::value inplace_run(sdk::Context& ctx, const json::object& input) {
     const json::object& options = sdk::get_object(input, "options");
     inplace::Job job;
     job.ctx = &ctx;
-    job.mode = text_option(options, "mode", "update");
-    job.role = text_option(options, "role", "primary");
+    job.mode = option_text(options, "mode", "update");
+    job.role = option_text(options, "role", "primary");
     if (job.mode != "info" && job.mode != "update" && job.mode != "reset")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"mode\" must be info, update or reset, not \"" + job.mode + "\"");
     if (job.role != "primary" && job.role != "replica")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"role\" must be primary or replica, not \"" + job.role + "\"");
     // Option "cluster" (a replica's id): act on it; the input cluster stays the data holder.
     const std::string input_cluster = sdk::get_string(input, "cluster");
-    job.cluster_id = text_option(options, "cluster", input_cluster);
+    job.cluster_id = option_text(options, "cluster", input_cluster);
     job.to = sdk::get_object(input, "to");
     job.from = sdk::get_object(input, "from");
     if (job.cluster_id.empty() || job.to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
@@ -55,17 +47,17 @@ json::value inplace_run(sdk::Context& ctx, const json::object& input) {
     job.prefix = sdk::get_string(input, "artifact_prefix");
     job.major = sdk::get_string(job.to, "major");
     std::string scenario_dir = sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir"));
-    job.scripts_dir = absolute(text_option(options, "scripts_dir", "sql_upgrade"), scenario_dir);
+    job.scripts_dir = absolute(option_text(options, "scripts_dir", "sql_upgrade"), scenario_dir);
     std::string run_dir = ctx.setting("run_dir");
-    job.backup_dir = text_option(options, "backup_dir");
+    job.backup_dir = option_text(options, "backup_dir");
     if (job.backup_dir.empty()) job.backup_dir = run_dir + "/inplace-backup/" + job.cluster_id;
     job.backup_dir = absolute(job.backup_dir, run_dir);
-    job.catversion_tool = text_option(options, "catversion");
+    job.catversion_tool = option_text(options, "catversion");
     if (job.catversion_tool.empty()) {
         std::string tools = ctx.setting("tools_dir");
         job.catversion_tool = tools.empty() ? tool_beside_plugin() : tools + "/pgorch-catversion";
     }
-    std::string target = text_option(options, "catalog_version");
+    std::string target = option_text(options, "catalog_version");
     if (target.empty()) {
         auto* cv = job.to.if_contains("catalog_version");
         if (!cv || !cv->is_number()) throw sdk::Failure(PGORCH_ERR_INVALID, "the target install gives no catalog_version");

@@ -102,6 +102,16 @@ inline std::vector<std::string> option_words(const json::object& options, std::s
     return out;
 }
 
+// An option as text: a string as it is, a number written out; `fallback` when absent or null.
+inline std::string option_text(const json::object& options, std::string_view key, const std::string& fallback = {}) {
+    const json::value* v = options.if_contains(key);
+    if (!v || v->is_null()) return fallback;
+    if (v->is_string()) return std::string(v->as_string());
+    if (v->is_int64()) return std::to_string(v->as_int64());
+    if (v->is_double()) return std::to_string(v->as_double());
+    return fallback;
+}
+
 // A boolean option given as true/false or "true"/"false"/"yes"/"no"/"on"/"off"/"1"/"0".
 inline bool option_flag(const json::object& options, std::string_view key, bool fallback = false) {
     const json::value* v = options.if_contains(key);

@@ -11,19 +11,10 @@ namespace standby {
 using pgorch::steps::ClusterInfo;
 using pgorch::steps::cluster_op;
 using pgorch::steps::ms_since;
+using pgorch::steps::option_text;
 using pgorch::steps::tail_lines;
 
 namespace {
-
-// An option as text ("" when absent).
-std::string text_option(const json::object& o, const char* key, const std::string& fallback = {}) {
-    const json::value* v = o.if_contains(key);
-    if (!v || v->is_null()) return fallback;
-    if (v->is_string()) return std::string(v->as_string());
-    if (v->is_int64()) return std::to_string(v->as_int64());
-    if (v->is_double()) return std::to_string(v->as_double());
-    return fallback;
-}
 
 // Cluster ids become folder names (the host's rule): letters, digits, ".", "_", "-".
 bool valid_id(const std::string& id) {
@@ -80,15 +71,15 @@ json::value standby_run(sdk::Context& ctx, const json::object& input) {
     const json::object& options = sdk::get_object(input, "options");
     Job job;
     job.ctx = &ctx;
-    job.mode = text_option(options, "mode", "create");
+    job.mode = option_text(options, "mode", "create");
     if (job.mode != "create" && job.mode != "sync")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"mode\" must be create or sync, not \"" + job.mode + "\"");
-    job.name = text_option(options, "name", "standby1");
+    job.name = option_text(options, "name", "standby1");
     if (!valid_id(job.name))
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"name\" (\"" + job.name +
                                                    "\") must be a cluster id: letters, digits, \".\", \"_\" and \"-\"");
     job.slot = slot_of(job.name);
-    std::string t = text_option(options, "timeout_s", "120");
+    std::string t = option_text(options, "timeout_s", "120");
     try {
         job.timeout_s = std::stod(t);
     } catch (...) {
