@@ -3,15 +3,10 @@
 # when something else holds the port the run fails with a clear error instead of moving.
 # usage: db_port_test.sh PGORCH_HOST SOURCE_DIR CACHE_DIR
 set -u
-host=$1
-src=$2
-export PGORCH_CACHE_DIR=$3
-work=$(mktemp -d /var/tmp/pgorch-e2e-XXXXXX 2>/dev/null || mktemp -d)
-chmod 755 "$work"
-export PGORCH_WORK_DIR=$work/runs NO_COLOR=1
+source "$(dirname "$0")/lib.sh"
+export PGORCH_WORK_DIR=$work/runs
 listener=
 trap '[[ -n $listener ]] && kill $listener 2>/dev/null; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 # A port nothing listens on: ask the kernel for one.
 port=$(perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0) or die; print $s->sockport')

@@ -3,14 +3,9 @@
 # after it passes (no stale sockets, pid files or ports in the way).
 # usage: sigint_test.sh PGORCH_HOST SOURCE_DIR CACHE_DIR
 set -u
-host=$1
-src=$2
-export PGORCH_CACHE_DIR=$3
-work=$(mktemp -d /var/tmp/pgorch-e2e-XXXXXX 2>/dev/null || mktemp -d)
-chmod 755 "$work"
-export PGORCH_WORK_DIR=$work NO_COLOR=1
+source "$(dirname "$0")/lib.sh"
+export PGORCH_WORK_DIR=$work
 trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 # Servers of this test's runs (their data folders live under $work).
 servers() { pgrep -f -- "postgres.*-D $work" || true; }
