@@ -224,6 +224,24 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     return c;
 }
 
+// check_server, take_snapshot, the snapshot saved, compare: the verification of one cluster.
+Verdict UpgradeChain::check_cluster(cluster::Cluster& c, const Snapshot& before, const std::string& target_version,
+                                    const VerifyRules& rules, const fs::path& snapshot_file, const std::string& log_hint,
+                                    report::UpgradeStepResult& res, std::string& server_version) {
+    Verdict v;
+    SqlRunner sql = sql_runner(c);
+    if (Status s = check_server(sql, target_version); !s) v.problems.push_back(s.error().message + log_hint);
+    else if (auto after = take_snapshot(sql, rules); !after)
+        v.problems.push_back(after.error().message);
+    else {
+        server_version = after->server_version;
+        res.snapshot_ms += after->duration_ms;
+        save(snapshot_file, json::serialize(after->to_json()) + "\n");
+        v.differences = compare(before, *after, rules).differences;
+    }
+    return v;
+}
+
 // The same check on another cluster a step named (a replica): its snapshot goes to
 // snapshot-after-<id>.json; its problems and unexpected differences join `into` prefixed with
 // "[<id>] ". Returns its own verdict as JSON, with the server_version it runs.
@@ -234,19 +252,9 @@ json::object UpgradeChain::verify_other(const std::string& id, const Snapshot& b
     std::string server_version;
     cluster::Cluster* c = ctx_.clusters->find(id);
     if (!c) v.problems.push_back("cluster \"" + id + "\" does not exist");
-    else {
-        SqlRunner sql = sql_runner(*c);
-        if (Status s = check_server(sql, target_version); !s)
-            v.problems.push_back(s.error().message + "; server log \"" + c->server_log().string() + "\"");
-        else if (auto after = take_snapshot(sql, rules); !after)
-            v.problems.push_back(after.error().message);
-        else {
-            server_version = after->server_version;
-            res.snapshot_ms += after->duration_ms;
-            save(ctx_.results_dir / (folder + "snapshot-after-" + id + ".json"), json::serialize(after->to_json()) + "\n");
-            v.differences = compare(before, *after, rules).differences;
-        }
-    }
+    else
+        v = check_cluster(*c, before, target_version, rules, ctx_.results_dir / (folder + "snapshot-after-" + id + ".json"),
+                          "; server log \"" + c->server_log().string() + "\"", res, server_version);
     for (const auto& p : v.problems) into.problems.push_back("[" + id + "] " + p);
     for (const auto& d : v.differences)
         if (!d.expected) into.problems.push_back("[" + id + "] " + d.str());
@@ -262,19 +270,9 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
     const auto& step = ctx_.scenario->steps[i];
     const std::string folder = step_folder(i, step.type.value);
     VerifyRules rules = rules_for(*ctx_.scenario, &step);
-    SqlRunner sql = sql_runner(*current_);
-    Verdict v;
-    if (Status s = check_server(sql, target_version); !s) v.problems.push_back(s.error().message);
-    else {
-        auto after = take_snapshot(sql, rules);
-        if (!after) v.problems.push_back(after.error().message);
-        else {
-            res.snapshot_ms += after->duration_ms;
-            save(ctx_.results_dir / (folder + "snapshot-after.json"), json::serialize(after->to_json()) + "\n");
-            Verdict c = compare(before, *after, rules);
-            v.differences = std::move(c.differences);
-        }
-    }
+    std::string server_version;
+    Verdict v = check_cluster(*current_, before, target_version, rules, ctx_.results_dir / (folder + "snapshot-after.json"),
+                              "", res, server_version);
     json::object others;
     for (const auto& id : verify_also_)
         if (id != current_->id()) others[id] = verify_other(id, before, target_version, rules, folder, res, v);

@@ -57,6 +57,12 @@ private:
     Status verify(size_t i, const Snapshot& before, const std::string& target_version, report::UpgradeStepResult& res);
     // verify() of one more cluster: its problems and unexpected differences go into `into`
     // prefixed with "[<id>] "; returns its own verdict as JSON (with "server_version").
+    // The server check, the "after" snapshot (saved as `snapshot_file`, its server version in
+    // `server_version`) and its comparison with `before`; `log_hint` is appended to a failed
+    // server check.
+    Verdict check_cluster(cluster::Cluster& c, const Snapshot& before, const std::string& target_version,
+                          const VerifyRules& rules, const fs::path& snapshot_file, const std::string& log_hint,
+                          report::UpgradeStepResult& res, std::string& server_version);
     boost::json::object verify_other(const std::string& id, const Snapshot& before, const std::string& target_version,
                                      const VerifyRules& rules, const std::string& folder,
                                      report::UpgradeStepResult& res, Verdict& into);
