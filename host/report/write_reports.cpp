@@ -2,6 +2,7 @@
 #include "report/write_reports.hpp"
 
 #include "core/files.hpp"
+#include "report/document.hpp"
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "report/markdown.hpp"
@@ -9,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace pgorch::report {
@@ -31,18 +33,22 @@ void emit(const char* what, const std::function<std::string()>& render, const st
     }
 }
 
-// The three reports of a run, whatever its kind.
+// The three reports of a run, whatever its kind; Markdown and HTML render one document.
 template <class Results>
 std::vector<fs::path> write_all(const Results& results, const ReportMeta& meta, const fs::path& dir,
                                 const fs::path& junit_copy, std::string (*junit)(const Results&, const ReportMeta&),
-                                std::string (*markdown)(const Results&, const ReportMeta&),
-                                std::string (*html)(const Results&, const ReportMeta&)) {
+                                Document (*document)(const Results&, const ReportMeta&)) {
     std::vector<fs::path> written;
     std::vector<fs::path> junit_paths{dir / "junit.xml"};
     if (!junit_copy.empty()) junit_paths.push_back(junit_copy);
     emit("JUnit XML", [&] { return junit(results, meta); }, junit_paths, written);
-    emit("Markdown", [&] { return markdown(results, meta); }, {dir / "report.md"}, written);
-    emit("HTML", [&] { return html(results, meta); }, {dir / "report.html"}, written);
+    std::optional<Document> doc;  // built by the first renderer that needs it
+    auto the_doc = [&]() -> const Document& {
+        if (!doc) doc = document(results, meta);
+        return *doc;
+    };
+    emit("Markdown", [&] { return to_markdown(the_doc()); }, {dir / "report.md"}, written);
+    emit("HTML", [&] { return to_html(the_doc()); }, {dir / "report.html"}, written);
     return written;
 }
 
@@ -51,13 +57,13 @@ std::vector<fs::path> write_all(const Results& results, const ReportMeta& meta, 
 // The three reports of a perf run.
 std::vector<fs::path> write_run_reports(const PerfResults& results, const ReportMeta& meta, const fs::path& dir,
                                         const fs::path& junit_copy) {
-    return write_all(results, meta, dir, junit_copy, &perf_junit, &perf_markdown, &perf_html);
+    return write_all(results, meta, dir, junit_copy, &perf_junit, &perf_document);
 }
 
 // The three reports of an upgrade run.
 std::vector<fs::path> write_run_reports(const UpgradeResults& results, const ReportMeta& meta, const fs::path& dir,
                                         const fs::path& junit_copy) {
-    return write_all(results, meta, dir, junit_copy, &upgrade_junit, &upgrade_markdown, &upgrade_html);
+    return write_all(results, meta, dir, junit_copy, &upgrade_junit, &upgrade_document);
 }
 
 }  // namespace pgorch::report
