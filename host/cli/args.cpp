@@ -5,7 +5,7 @@
 namespace pgorch::cli {
 namespace {
 
-const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "help"};
+const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "versions", "help"};
 
 // Reads an option's value: "--opt=value" or the next argument.
 Expected<std::string> value_of(const std::vector<std::string>& args, size_t& i, const std::string& name,
@@ -27,7 +27,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             if (o.command.empty()) {
                 if (!kCommands.count(a))
                     return Error::invalid("unknown command \"" + a + "\"",
-                                          "Commands are run, validate, list, plugins and provision; see \"pgorch-host --help\".");
+                                          "Commands are run, validate, list, plugins, provision and versions; see \"pgorch-host --help\".");
                 o.command = a == "help" ? "" : a;
                 if (a == "help") o.help = true;
             } else {
@@ -52,6 +52,12 @@ Expected<Options> parse(const std::vector<std::string>& args) {
         else if (name == "--bless") o.bless = true;
         else if (name == "--keep") o.keep = true;
         else if (name == "--json") o.json = true;
+        else if (name == "--dry-run") o.dry_run = true;
+        else if (name == "--scenario") {  // the original tool's spelling: --scenario NAME
+            auto v = take();
+            if (!v) return v.error();
+            o.operands.push_back(*v);
+        }
         else if (name == "--plugin-dir" || name == "--work-dir" || name == "--cache-dir" || name == "--log-file" ||
                  name == "--runtime" || name == "--jobs" || name == "-j" || name == "--describe" || name == "--call" ||
                  name == "--input" || name == "--edition" || name == "--package" || name == "--junit") {
@@ -108,15 +114,30 @@ options:
   --log-file FILE              also log to FILE (every run logs to <run>/logs/pgorch.log)
   --junit FILE                 also write the JUnit XML to FILE (a stable path for CI; every run
                                writes junit.xml, report.md and report.html into <run>/results)
+  --dry-run                    resolve every version (in the run's container when it has one),
+                               print them and stop: nothing is provisioned or run
+  --scenario NAME              the original tool's spelling of SCENARIO
+
+SCENARIO names are looked up in ./items/ (the original tool's folder), then ./, then the
+scenarios pgorch ships.
 
 exit codes: 0 passed, 1 a check failed, 2 invalid input, 3 environment error, 130 interrupted
 )";
     if (command == "validate")
         return R"(usage: pgorch-host validate SCENARIO
 
-Checks conf.yaml (keys, types, files, versions as written) and the plugins it needs (step types,
-db_type, step args) without running anything. Errors are printed as file:line:column.
-exit codes: 0 valid, 2 invalid
+Checks conf.yaml (keys, types, files, versions) and the plugins it needs (step types, db_type,
+step args), then resolves every version on this machine (a selector such as "17" becomes the
+newest 17.x a method can provide) and prints each with the method that provides it. Nothing is
+provisioned or run. Errors are printed as file:line:column.
+exit codes: 0 valid, 2 invalid, 3 a version cannot be had here
+)";
+    if (command == "versions")
+        return R"(usage: pgorch-host versions [DB_TYPE] [MAJOR] [--json]
+
+Lists, for each method of each distribution (or of DB_TYPE, for one MAJOR), what it can provide
+on this machine right now: the exact version, the method, the toolset (full, or server only:
+initdb, pg_ctl and postgres) and whether it is cached. A method that cannot list says why.
 )";
     if (command == "list")
         return R"(usage: pgorch-host list [DIR]
@@ -148,6 +169,7 @@ commands:
   list [DIR]           list scenarios
   plugins              list, describe or call plugins
   provision T VERSION  install a PostgreSQL version through a distro plugin
+  versions [T [MAJOR]] what each method can provide here (exact versions, toolsets)
 
 options:
   -v, --verbose        more output (-vv for trace)

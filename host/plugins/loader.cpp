@@ -100,14 +100,15 @@ const pgorch_plugin_descriptor* call_entry(pgorch_plugin_entry_fn entry, bool& t
 
 // Takes ownership of the library and copies the descriptor's strings.
 LoadedPlugin::LoadedPlugin(boost::dll::shared_library lib, const pgorch_plugin_descriptor& desc, fs::path path,
-                           std::vector<OptionSpec> options)
+                           std::vector<OptionSpec> options, sdk::StepRequirements requirements)
     : lib_(std::move(lib)),
       desc_(desc),
       path_(std::move(path)),
       name_(str(desc.name)),
       version_(str(desc.version)),
       description_(str(desc.description)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      requirements_(std::move(requirements)) {}
 
 // The callback pointer, NULL when the plugin has none (or its struct ends before it).
 pgorch_callback LoadedPlugin::callback(Callback cb) const {
@@ -173,6 +174,14 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
         return Error::invalid(invalid + "unknown kind " + std::to_string(desc.kind));
     auto options = check_options(*raw_options, invalid);
     if (!options) return options.error();
+    sdk::StepRequirements requirements;
+    if (desc.requirements) {
+        try {
+            requirements = sdk::StepRequirements::parse(desc.requirements);
+        } catch (const sdk::Failure& f) {
+            return Error::invalid(invalid + f.what());
+        }
+    }
 
     // 7. The callbacks the kind requires.
     if (desc.kind == PGORCH_KIND_STEP && !desc.run)
@@ -180,7 +189,7 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
     if (desc.kind == PGORCH_KIND_DISTRO && !desc.provision)
         return Error::invalid(invalid + "distro plugin \"" + name + "\" has no provision callback");
 
-    return std::make_unique<LoadedPlugin>(std::move(lib), desc, file, std::move(*options));
+    return std::make_unique<LoadedPlugin>(std::move(lib), desc, file, std::move(*options), std::move(requirements));
 }
 
 }  // namespace pgorch::plugins

@@ -5,6 +5,7 @@
 #include "plugins/services.hpp"
 
 #include <pgorch/pgorch_plugin.h>
+#include <pgorch/step.hpp>
 
 #include <boost/json.hpp>
 
@@ -50,6 +51,9 @@ public:
     virtual uint16_t abi_minor() const = 0;
     virtual const std::vector<OptionSpec>& options() const = 0;
     virtual bool has(Callback cb) const = 0;
+    // What a step declares it needs (tools on each side, version rule); the server tools and
+    // no rule when it declares nothing.
+    virtual const sdk::StepRequirements& requirements() const = 0;
     // Invokes a callback; a plugin without it gives PGORCH_ERR_UNAVAILABLE.
     virtual CallOutcome call(Callback cb, ServiceProvider& services, const json::object& input) = 0;
 };

@@ -175,6 +175,8 @@ json::object results_json(const PerfResults& results) {
                        {"test_version", t.version},
                        {"test_edition", t.edition ? json::value(*t.edition) : nullptr},
                        {"exact_version", t.exact_version},
+                       {"db_version", t.written.empty() ? t.version : t.written},
+                       {"install", t.install},
                        {"cluster", t.cluster_id},
                        {"failed", t.failed()},
                        {"duration_ms", t.duration_ms},

@@ -62,7 +62,8 @@ json::object upgrade_json(const UpgradeResults& r) {
     }
     return {{"kind", "upgrade"}, {"scenario", r.scenario}, {"run_id", r.run_id}, {"db_type", r.db_type},
             {"db_version", r.start_version}, {"passed", r.passed()}, {"error", r.error},
-            {"duration_ms", r.duration_ms}, {"initial_scripts", std::move(initial)}, {"steps", std::move(steps)}};
+            {"duration_ms", r.duration_ms}, {"versions", r.versions}, {"initial_scripts", std::move(initial)},
+            {"steps", std::move(steps)}};
 }
 
 // The seed's upgrade conf.yaml keys, plus the results.

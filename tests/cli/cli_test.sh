@@ -27,7 +27,7 @@ expect() {
   fi
 }
 
-expect 0 '^pgorch-host [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI 1\.0\)' -- --version
+expect 0 '^pgorch-host [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI 1\.1\)' -- --version
 expect 0 'usage: pgorch-host \[options\] COMMAND' -- --help
 expect 2 'usage: pgorch-host \[options\] COMMAND' --
 expect 0 'usage: pgorch-host run SCENARIO' -- run --help

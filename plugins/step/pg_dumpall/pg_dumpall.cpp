@@ -111,6 +111,8 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_dumpall_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    .requirements = R"({"to": {"own": ["initdb", "pg_ctl", "postgres", "pg_dumpall", "psql", "vacuumdb"]},)"
+                    R"( "versions": "not_lower_major"})",
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 /*
- * pgorch plugin ABI, version 1.
+ * pgorch plugin ABI, version 1.1.
  *
  * This header is the whole contract between pgorch-host and a plugin (a shared object).
  * It is plain C: fixed-width integers, UTF-8 `const char*`, opaque handles, structured data
@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define PGORCH_ABI_MAJOR 1
-#define PGORCH_ABI_MINOR 0
+#define PGORCH_ABI_MINOR 1
 
 #define PGORCH_PLUGIN_ENTRY pgorch_plugin_entry
 #define PGORCH_PLUGIN_ENTRY_NAME "pgorch_plugin_entry"
@@ -187,8 +187,18 @@ typedef struct pgorch_plugin_descriptor {
     pgorch_callback run;
     /* distro: required. input: {"version","edition","package","options"} -> install layout */
     pgorch_callback provision;
-    /* distro, optional: {"options"} -> {"versions": ["15.18", ...]} */
+    /* distro, optional: {"options", "major"} -> a version listing (pgorch/distro.hpp):
+     * {"offers": [{"version","method","toolset","cached","cost"}...], "problems": [...],
+     *  "versions": ["15.18", ...]} */
     pgorch_callback list_versions;
+
+    /* ABI 1.1. step, optional: what the step needs, as JSON text (pgorch/step.hpp,
+     * StepRequirements): {"from": {"own": [tools], "any": [tools]}, "to": {...},
+     * "versions": "any"|"same"|"same_major"|"not_lower"|"not_lower_major"}. "own": tools the installation itself
+     * must have; "any": tools it may borrow from another installation. NULL: the server tools
+     * on both sides, any versions. The host checks it at load and refuses what cannot be had
+     * before anything runs. */
+    const char* requirements;
 } pgorch_plugin_descriptor;
 #define PGORCH_DESCRIPTOR_V1_SIZE ((uint32_t)sizeof(pgorch_plugin_descriptor))
 /* The smallest descriptor a host accepts: everything up to and including `options`. */
