@@ -6,6 +6,7 @@
 
 #include <pgorch/distro.hpp>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <string>
@@ -170,7 +171,9 @@ json::value list_versions(sdk::Context& ctx, const json::object& input) {
             pgdg::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
             d.refresh();
             std::set<std::string> seen;
-            for (const auto& [up, rev] : d.versions(major))
+            auto versions = d.versions(major);
+            std::reverse(versions.begin(), versions.end());  // ascending, like pgdg's listing
+            for (const auto& [up, rev] : versions)
                 if (seen.insert(up).second)
                     out.offers.push_back({up, "source", true, pgdg::exists(ctx, prefix_of(cache_root, up, bump) + "/.pgorch-install.json"),
                                           "build"});
