@@ -120,9 +120,16 @@ void Resolver::take(VersionSlot& slot, const sdk::VersionOffer& offer, const std
     slot.full = offer.full;
     slot.cached = offer.cached;
     slot.cost = offer.cached ? "cached" : offer.cost;
+    // Per other method, its best offer (the newest for a selector): what a reader wants to know.
+    std::vector<const sdk::VersionOffer*> best;
+    for (const auto& a : alternatives) {
+        if (a.method == offer.method) continue;
+        auto it = std::find_if(best.begin(), best.end(), [&](const auto* b) { return b->method == a.method; });
+        if (it == best.end()) best.push_back(&a);
+        else if (sdk::compare_versions(a.version, (*it)->version) > 0) *it = &a;
+    }
     std::vector<std::string> others;
-    for (const auto& a : alternatives)
-        if (a.version != offer.version || a.method != offer.method) others.push_back(offer_text(a));
+    for (const auto* b : best) others.push_back(offer_text(*b));
     if (is_selector(slot.written))
         slot.note = "newest " + slot.written + ".x" + (others.empty() ? "" : "; also " + join(others));
     else if (!others.empty())
