@@ -5,7 +5,9 @@
 #include "core/args.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "core/secret.hpp"
 #include "engine/provision.hpp"
+#include "engine/secret_options.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
 #include "runtime/docker_runtime.hpp"
@@ -80,13 +82,7 @@ void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registr
         auto words = split_args(text.value);
         if (!words) continue;  // refused by validation already
         boost::json::object o;
-        for (std::string w : *words) {
-            while (!w.empty() && w.front() == '-') w.erase(0, 1);
-            std::size_t eq = w.find('=');
-            std::string key = w.substr(0, eq);
-            std::replace(key.begin(), key.end(), '-', '_');
-            if (!key.empty()) o[key] = eq == std::string::npos ? std::string("true") : w.substr(eq + 1);
-        }
+        for (auto& [key, value] : option_pairs(*words)) o[key] = value;
         provisioner.set_options(name, std::move(o));
     }
 }
@@ -228,6 +224,7 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
                     " (set --work-dir or PGORCH_WORK_DIR to a writable folder)",
                 {}};
     }
+    register_secret_options(sc, registry);
     log::set_file(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
 
@@ -251,6 +248,7 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
         out = sc.kind == scenario::Kind::perf ? run_perf(ctx) : run_upgrade(ctx);
         ctx.clusters->stop_all();
     }
+    secrets::scrub_tree(ctx.run_dir / "logs");  // the server logs PostgreSQL wrote itself
     if (cancel.load()) out.code = ExitCode::interrupted;
     if (!options.keep && out.code != ExitCode::check_failed) {
         // Data folders are large; logs and results stay. A failed check keeps them for inspection.

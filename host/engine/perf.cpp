@@ -133,12 +133,7 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
                 }
                 report::BlessedFile bf{t.db_type + " " + t.version, t.cases[ci].name, x.query, file.as_written,
                                        file.path, !fs::exists(file.path), {}};
-                std::error_code ec;
-                fs::create_directories(file.path.parent_path(), ec);
-                std::ofstream f(file.path, std::ios::binary | std::ios::trunc);
-                f << text;
-                f.close();
-                if (!f) bf.error = "cannot write \"" + file.path.string() + "\"";
+                if (Status st = files::write_text(file.path, text); !st) bf.error = st.error().message;
                 else {
                     written[file.path] = text;
                     mark();

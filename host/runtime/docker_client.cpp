@@ -1,6 +1,6 @@
 #include "runtime/docker_client.hpp"
 
-#include "core/log.hpp"
+#include "core/secret.hpp"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
@@ -165,12 +165,13 @@ std::string mux_frame(std::string_view payload, bool is_stderr) {
 // Credentials from the environment first, then the Docker config's "auths" entry.
 std::string registry_auth(const std::string& registry, const std::string& docker_config) {
     std::string host = registry_host(registry);
-    std::string user, password;
+    std::string user;
+    Secret password;
     const char* eu = std::getenv("PGORCH_REGISTRY_USER");
     const char* ep = std::getenv("PGORCH_REGISTRY_PASSWORD");
     if (eu && *eu && ep) {
         user = eu;
-        password = ep;
+        password = Secret(ep);
     } else {
         std::string file = docker_config;
         if (file.empty()) {
@@ -193,17 +194,15 @@ std::string registry_auth(const std::string& registry, const std::string& docker
             size_t colon = decoded.find(':');
             if (colon == std::string::npos) continue;
             user = decoded.substr(0, colon);
-            password = decoded.substr(colon + 1);
-            pgorch::log::add_secret(std::string(a->as_string()));
+            password = Secret(decoded.substr(colon + 1));
+            Secret config_auth(std::string(a->as_string()));
             break;
         }
     }
     if (user.empty()) return {};
-    pgorch::log::add_secret(password);
-    json::object o{{"username", user}, {"password", password}, {"serveraddress", host}};
-    std::string header = base64(json::serialize(o), true);
-    pgorch::log::add_secret(header);
-    return header;
+    json::object o{{"username", user}, {"password", password.reveal()}, {"serveraddress", host}};
+    Secret header(base64(json::serialize(o), true));
+    return header.reveal();
 }
 
 json::value HttpResponse::json() const {
@@ -311,7 +310,7 @@ Expected<std::string> Client::pull_image(const std::string& image, const std::st
             if (const json::value* e = v.as_object().if_contains("error"); e && e->is_string()) failure = e->as_string();
     }
     if (!failure.empty())
-        return Error::environment("cannot pull image \"" + ref + "\": " + pgorch::log::redact(failure),
+        return Error::environment("cannot pull image \"" + ref + "\": " + secrets::redact(failure),
                                   "Check the registry address and credentials (PGORCH_REGISTRY_USER and "
                                   "PGORCH_REGISTRY_PASSWORD, or `auths` in ~/.docker/config.json).");
     return ref;

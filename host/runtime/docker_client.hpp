@@ -53,8 +53,8 @@ std::string mux_frame(std::string_view payload, bool is_stderr);
 
 // The base64url-encoded X-Registry-Auth header value for `registry`, from the environment
 // (PGORCH_REGISTRY_USER / PGORCH_REGISTRY_PASSWORD) or ~/.docker/config.json "auths" (the
-// "auth" field, base64 "user:password"). Empty when there are none. Secrets are registered with
-// pgorch::log::add_secret. `docker_config` overrides the config file path (tests).
+// "auth" field, base64 "user:password"). Empty when there are none. The password, the config's
+// auth field and the header are registered as secrets (core/secret.hpp). `docker_config` overrides the config file path (tests).
 std::string registry_auth(const std::string& registry, const std::string& docker_config = {});
 
 struct HttpResponse {
