@@ -472,20 +472,56 @@ Expected<std::pair<bool, int>> Client::exec_state(const std::string& exec_id) co
     return std::make_pair(running, code);
 }
 
-Status Client::put_archive(const std::string& id, const std::string& dir, const std::string& tar) const {
-    auto r = request("PUT", "/containers/" + url_encode(id) + "/archive?path=" + url_encode(dir), tar, "application/x-tar");
-    if (!r) return r.error();
-    if (r->status != 200)
-        return Error::environment("cannot copy into container \"" + id + "\" at \"" + dir + "\": " + r->message());
-    return {};
+// Streams the request body (chunked: its length is not known up front), then reads the answer.
+Status Client::put_archive(const std::string& id, const std::string& dir,
+                           const std::function<Status(std::ostream&)>& body) const {
+    const std::string path = "/containers/" + url_encode(id) + "/archive?path=" + url_encode(dir);
+    try {
+        Poco::Net::HTTPClientSession session(connect(endpoint_, timeout_s_));
+        Poco::Net::HTTPRequest req("PUT", "/v1.41" + path, Poco::Net::HTTPMessage::HTTP_1_1);
+        req.setHost("docker");
+        req.setKeepAlive(true);
+        req.setContentType("application/x-tar");
+        req.setChunkedTransferEncoding(true);
+        Status written = body(session.sendRequest(req));
+        Poco::Net::HTTPResponse resp;
+        HttpResponse r;
+        std::istream& is = session.receiveResponse(resp);
+        r.status = static_cast<int>(resp.getStatus());
+        r.body.assign(std::istreambuf_iterator<char>(is), {});
+        spdlog::trace("docker PUT {} -> {}", path, r.status);
+        if (!written) return written;
+        if (r.status != 200)
+            return Error::environment("cannot copy into container \"" + id + "\" at \"" + dir + "\": " + r.message());
+        return {};
+    } catch (const Poco::Exception& e) {
+        return unreachable(e.displayText());
+    } catch (const std::exception& e) {
+        return unreachable(e.what());
+    }
 }
 
-Expected<std::string> Client::get_archive(const std::string& id, const std::string& path) const {
-    auto r = request("GET", "/containers/" + url_encode(id) + "/archive?path=" + url_encode(path));
-    if (!r) return r.error();
-    if (r->status != 200)
-        return Error::environment("cannot copy \"" + path + "\" out of container \"" + id + "\": " + r->message());
-    return std::move(r->body);
+// Hands the answer's body stream to `read` as it arrives.
+Status Client::get_archive(const std::string& id, const std::string& path,
+                           const std::function<Status(std::istream&)>& read) const {
+    const std::string url = "/containers/" + url_encode(id) + "/archive?path=" + url_encode(path);
+    try {
+        Poco::Net::HTTPClientSession session(connect(endpoint_, timeout_s_));
+        Poco::Net::HTTPResponse resp;
+        std::istream& is = send(session, "GET", url, {}, {}, {}, resp);
+        spdlog::trace("docker GET {} -> {}", url, static_cast<int>(resp.getStatus()));
+        if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+            HttpResponse r;
+            r.status = static_cast<int>(resp.getStatus());
+            r.body.assign(std::istreambuf_iterator<char>(is), {});
+            return Error::environment("cannot copy \"" + path + "\" out of container \"" + id + "\": " + r.message());
+        }
+        return read(is);
+    } catch (const Poco::Exception& e) {
+        return unreachable(e.displayText());
+    } catch (const std::exception& e) {
+        return unreachable(e.what());
+    }
 }
 
 }  // namespace pgorch::runtime::docker
