@@ -36,7 +36,7 @@ void load_plugins(const Options& o, plugins::Registry& registry, bool report_ref
 // Resolves a scenario argument: a folder path, else a name under one of the scenario roots.
 static Expected<fs::path> find_scenario(const std::string& arg) {
     std::error_code ec;
-    if (fs::is_regular_file(fs::path(arg) / "conf.yaml", ec)) return fs::absolute(arg);
+    if (scenario::has_manifest(arg)) return fs::absolute(arg);
     if (fs::path(arg).filename() == "conf.yaml" && fs::is_regular_file(arg, ec))
         return fs::absolute(fs::path(arg).parent_path());
     std::vector<std::string> available;
