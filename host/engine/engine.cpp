@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "core/secret.hpp"
+#include "engine/leftovers.hpp"
 #include "engine/provision.hpp"
 #include "engine/secret_options.hpp"
 #include "engine/services.hpp"
@@ -227,6 +228,9 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     register_secret_options(sc, registry);
     log::set_file(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
+    auto lock = RunLock::create(ctx.run_dir);  // held until the run ends; a crash leaves it free
+    if (!lock) return {lock.error().code, lock.error().str(), {}};
+    clean_crashed_runs(options.work_dir, ctx.run_dir);
 
     auto rt = choose_runtime(sc, options, ctx.run_id, ctx.run_dir);
     if (!rt) return {rt.error().code, rt.error().str(), {}};
@@ -250,10 +254,8 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     }
     secrets::scrub_tree(ctx.run_dir / "logs");  // the server logs PostgreSQL wrote itself
     if (cancel.load()) out.code = ExitCode::interrupted;
-    if (!options.keep && out.code != ExitCode::check_failed) {
-        // Data folders are large; logs and results stay. A failed check keeps them for inspection.
-        fs::remove_all(ctx.run_dir / "clusters", ec);
-    }
+    finish_data_folders(ctx.run_dir, out.code, options.keep);
+    (void)lock->mark(RunState::finished);
     out.reports.push_back(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: {}", ctx.run_id, out.code == ExitCode::passed ? "passed" : "not passed");
     log::close_file();
@@ -268,6 +270,8 @@ Expected<cluster::Install> provision_version(plugins::Registry& registry, const 
     std::error_code ec;
     fs::create_directories(run_dir, ec);
     fs::create_directories(options.cache_dir, ec);
+    auto lock = RunLock::create(run_dir);  // so that gc leaves the cache alone meanwhile
+    if (!lock) return lock.error();
     auto res = make_resources(runtime::make_local_runtime(run_dir), registry, options, run_dir, run_dir / "results",
                               fs::current_path(), cancel);
     if (!res) return res.error();
