@@ -1,7 +1,7 @@
 // pgorch-host run / validate / list / provision.
 #include "cli/commands.hpp"
+#include "core/log.hpp"
 #include "core/paths.hpp"
-#include "core/secret.hpp"
 #include "engine/engine.hpp"
 #include "scenario/locate.hpp"
 #include "scenario/parser.hpp"
@@ -59,7 +59,7 @@ int cmd_run(const Options& o, std::atomic<bool>& cancel) {
     }
     spdlog::info("scenario \"{}\": {}", sc->name, scenario::summarize(*sc));
     engine::RunOutcome out = engine::run_scenario(*sc, registry, run_options(o), cancel);
-    if (!out.summary.empty()) std::cout << secrets::redact(out.summary) << "\n";
+    if (!out.summary.empty()) log::print(out.summary + "\n");
     for (const auto& r : out.reports) std::cout << "report: " << r.string() << "\n";
     return static_cast<int>(out.code);
 }

@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -71,6 +72,12 @@ void set_file(const std::filesystem::path& file) {
     sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %-5l [%t] %v");
     sink->set_level(spdlog::level::debug);
     g_sink->set_file(sink);
+}
+
+void print(std::string_view text) {
+    const std::string clean = secrets::redact(text);
+    std::fwrite(clean.data(), 1, clean.size(), stdout);
+    std::fflush(stdout);
 }
 
 void close_file() {

@@ -15,5 +15,8 @@ void setup(int verbosity, bool color);
 // Adds a file sink (everything at debug and above) for the run; replaces a previous one.
 void set_file(const std::filesystem::path& file);
 void close_file();
+// Writes text to standard output as it is (tables, summaries), with secrets redacted, and flushes.
+// Every console output that is not a log line goes through here.
+void print(std::string_view text);
 
 }  // namespace pgorch::log

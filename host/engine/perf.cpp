@@ -7,6 +7,7 @@
 
 #include "core/args.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "plugins/registry.hpp"
 #include "report/perf_options.hpp"
 #include "report/perf_plan.hpp"
@@ -186,8 +187,7 @@ void print_console(const report::PerfResults& results) {
             for (const auto& h : c.hooks)
                 if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
         }
-    std::fputs(out.c_str(), stdout);
-    std::fflush(stdout);
+    log::print(out);
 }
 
 // "perf: 2 targets, 8 plans (1 mismatch), 4 timings (0 over the limit)".

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Secrets never written: with NEXUS_USER_PASSWORD, PGPASSWORD and PGORCH_REGISTRY_PASSWORD set,
-# a perf run whose pre_hook prints all three and fails. Neither value may appear in the run
+# a perf run whose fill script prints all three and fails (a passing script prints one too). Neither value may appear in the run
 # folder, the scenario's results folder, the console or the --junit file; "***" stands in
 # their place. While the run goes on, no process has a secret in its argv.
 # usage: secrets_test.sh PGORCH_HOST SOURCE_DIR CACHE_DIR
@@ -21,34 +21,35 @@ kind: perf
 db_params:
   - db_type: pgdg
     db_version: '@VERSION@'
-db_initial_script: fill.sh
+initial_script: passing.sh
+db_initial_script: leak.sh
 cases:
   - name: c1
-    pre_hook: leak.sh
     explain_queries:
       - query: q.sql
         expected: [q.txt]
 YAML
-cat >"$scenario/fill.sh" <<'SH'
+# A passing script: its log holds the values; a failed statement puts one in the server log.
+cat >"$scenario/passing.sh" <<'SH'
 #!/bin/bash
-psql -U postgres -qc "CREATE TABLE t (id int PRIMARY KEY)"
-echo "fill sees nexus=$NEXUS_USER_PASSWORD"
+echo "passing script sees nexus=$NEXUS_USER_PASSWORD"
+psql -U postgres -c "SELECT '$PGORCH_REGISTRY_PASSWORD' AS leaked_into_server_log FROM no_such_table" || true
 SH
-cat >"$scenario/cases/c1/leak.sh" <<'SH'
+# The failing fill script: its output goes into the reports and both results/conf.yaml.
+cat >"$scenario/leak.sh" <<'SH'
 #!/bin/bash
 sleep 2
 echo "nexus=$NEXUS_USER_PASSWORD pg=$PGPASSWORD registry=$PGORCH_REGISTRY_PASSWORD"
 echo "to stderr: $PGPASSWORD $NEXUS_USER_PASSWORD $PGORCH_REGISTRY_PASSWORD" >&2
-psql -U postgres -c "SELECT '$PGORCH_REGISTRY_PASSWORD' AS leaked_into_server_log FROM no_such_table" || true
 exit 1
 SH
-echo "SELECT id FROM t WHERE id = 1;" >"$scenario/cases/c1/q.sql"
+echo "SELECT 1;" >"$scenario/cases/c1/q.sql"
 echo "plan" >"$scenario/cases/c1/q.txt"
 chmod -R a+rX "$work"
 
 # Every 0.2 s, every process's argv, matched against the secrets (grep -f: not in its own argv).
 ( while :; do
-    for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f" 2>/dev/null; echo; done |
+    for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done |
       grep -F -f "$work/secrets.txt" >>"$work/argv-hits.txt"
     sleep 0.2
   done ) &
@@ -58,7 +59,7 @@ watch=$!
 rc=$?
 kill "$watch" 2>/dev/null
 wait "$watch" 2>/dev/null
-[[ $rc -eq 1 ]] || { cat "$work/console.txt"; fail "run exited $rc, want 1 (the pre_hook fails)"; }
+[[ $rc -eq 1 ]] || { cat "$work/console.txt"; fail "run exited $rc, want 1 (the fill script fails)"; }
 [[ -s $work/argv-hits.txt ]] && { cat "$work/argv-hits.txt"; fail "a secret was in a process's argv"; }
 echo "argv: no secret in any process during the run"
 
@@ -77,7 +78,7 @@ for f in "$run_dir/results/report.json" "$run_dir/results/junit.xml" "$work/juni
   grep -qF 'nexus=*** pg=*** registry=***' "$f" || fail "\"nexus=*** pg=*** registry=***\" not in $f"
 done
 grep -qF 'nexus=\*\*\* pg=\*\*\* registry=\*\*\*' "$run_dir/results/report.md" || fail "no redacted output in report.md"
-grep -rqF 'fill sees nexus=***' "$run_dir/logs" || fail "the fill script's log does not show *** (the script log of a passing script)"
+grep -rqF 'passing script sees nexus=***' "$run_dir/logs" || fail "the passing script's log does not show ***"
 grep -qF "'***'" "$run_dir"/logs/*.server.log || fail "the server log does not show the redacted statement"
 echo "*** in report.json, junit.xml (both), report.md, report.html, results/conf.yaml, pgorch.log, script and server logs, console"
 echo "3 passed, 0 failed"
