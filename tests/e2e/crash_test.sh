@@ -18,13 +18,11 @@ servers() { pgrep -f -- "bin/postgres -D $PGORCH_WORK_DIR" || true; }
 version=$(pg_deb_version 15) || fail "no PostgreSQL 15 in Debian's package lists"
 "$host" provision pgdg "$version" >/dev/null || fail "cannot provision $version"
 
-# make_scenario NAME FILL_BODY: a perf scenario with one explain query.
+# make_scenario NAME FILL_BODY: a perf scenario that only fills its database.
 make_scenario() {
-  mkdir -p "$work/$1/cases/c1"
-  printf 'kind: perf\ndb_params:\n  - db_version: "%s"\ndb_initial_script: fill.sh\ncases:\n  - name: c1\n    explain_queries:\n      - query: q.sql\n' \
-    "$version" >"$work/$1/conf.yaml"
+  mkdir -p "$work/$1"
+  printf 'kind: perf\ndb_params:\n  - db_version: "%s"\ndb_initial_script: fill.sh\ncases: []\n' "$version" >"$work/$1/conf.yaml"
   printf '#!/bin/bash\npsql -U postgres -qc "CREATE TABLE t (id int PRIMARY KEY)"\n%s\n' "$2" >"$work/$1/fill.sh"
-  echo "SELECT id FROM t WHERE id = 1;" >"$work/$1/cases/c1/q.sql"
 }
 make_scenario stuck "echo \$\$ >$work/script.pid; exec sleep 600"
 make_scenario quick "true"

@@ -19,9 +19,11 @@ pg_deb_versions() {
   apt-cache madison "postgresql-$1" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); sub(/-.*/, "", $2); print $2}' |
     sort -uV | grep .
 }
-# fingerprint PSQL_ARGS...: one line per table of schema public: name, row count, md5 of the rows.
+# fingerprint PSQL_ARGS...: one line per table of schema public: name, row count, md5 of the rows
+# (sorted in memory: a drill may have no disk left for temporary files).
 fingerprint() {
   local q
+  export PGOPTIONS="-c work_mem=1GB"
   q=$(psql -XAtq "$@" -c "SELECT string_agg(format('SELECT %L, count(*), md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM public.%I t', c.relname, '|', '', c.relname), ' UNION ALL ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'") || return 1
   psql -XAtq "$@" -c "$q ORDER BY 1"
 }
