@@ -115,6 +115,47 @@ size_t too_deep_at(std::string_view text) {
     return std::string_view::npos;
 }
 
+// yaml-cpp 0.7 allocates without end when a document's root is followed by a flow entry ","
+// outside any collection (",a", "[a],b", "\"x\",b", "!t ,a": found by fuzz.manifest). The root of
+// a manifest must be a map anyway, so each document's first node is checked before YAML sees
+// it: a "," or a "[" there, or a quoted scalar that is not a key, is refused. Returns the offset
+// of the offending character, or npos.
+size_t bad_root_at(std::string_view text) {
+    size_t i = 0;
+    bool at_doc_start = true;
+    while (i < text.size()) {
+        size_t eol = text.find('\n', i);
+        if (eol == std::string_view::npos) eol = text.size();
+        std::string_view line = text.substr(i, eol - i);
+        size_t k = line.find_first_not_of(" \t\r");
+        bool marker = line.rfind("---", 0) == 0;
+        if (marker) {
+            at_doc_start = true;
+            k = line.find_first_not_of(" \t\r", 3);
+        }
+        if (at_doc_start && k != std::string_view::npos && line[k] != '#' && !(line[k] == '%' && !marker)) {
+            while (k < line.size() && (line[k] == '!' || line[k] == '&')) {  // tags and anchors
+                k = line.find_first_of(" \t", k);
+                k = k == std::string_view::npos ? line.size() : line.find_first_not_of(" \t", k);
+                if (k == std::string_view::npos) k = line.size();
+            }
+            if (k < line.size()) {
+                char c = line[k];
+                if (c == ',' || c == '[') return i + k;
+                if (c == '"' || c == '\'') {
+                    size_t close = k + 1;
+                    while (close < line.size() && line[close] != c) close += line[close] == '\\' && c == '"' ? 2 : 1;
+                    size_t after = close + 1 < line.size() ? line.find_first_not_of(" \t", close + 1) : std::string_view::npos;
+                    if (after != std::string_view::npos && line[after] != ':') return i + after;
+                }
+                at_doc_start = false;
+            }
+        }
+        i = eol + 1;
+    }
+    return std::string_view::npos;
+}
+
 // Walks nodes depth first (the depth is bounded by too_deep_at before parsing). An alias visits
 // its anchor's nodes again, so `budget` bounds the visits: an alias bomb stays cheap.
 bool walk_scalars(const YAML::Node& node, const std::string& file, Diagnostics& diag, long& budget) {
@@ -188,6 +229,13 @@ bool check_manifest_text(std::string_view text, const std::string& file, Diagnos
     if (!problem.empty()) {
         auto [line, col] = position(text, skip + at);
         diag.errors.push_back(Error::invalid(problem, "Save conf.yaml as UTF-8 text without control characters.")
+                                  .at(SourceLocation{file, line, col}));
+        return false;
+    }
+    if (size_t bad = bad_root_at(text); bad != std::string_view::npos) {
+        auto [line, col] = position(text, bad);
+        diag.errors.push_back(Error::invalid("conf.yaml must be a map of settings",
+                                             "Start it with \"kind: perf\" or \"kind: upgrade\".")
                                   .at(SourceLocation{file, line, col}));
         return false;
     }

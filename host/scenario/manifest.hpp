@@ -25,7 +25,8 @@ inline constexpr int kMaxNesting = 64;
 Expected<std::string> read_manifest(const std::filesystem::path& file);
 
 // Checks the raw text: invalid UTF-8, control characters other than tab, newline and carriage
-// return (C0, DEL, C1), and nesting deeper than kMaxNesting. Errors carry line:column and name
+// return (C0, DEL, C1), a document whose root cannot be a map (yaml-cpp 0.7 runs out of memory
+// on a root followed by ","), and nesting deeper than kMaxNesting. Errors carry line:column and name
 // the byte or character by its code: a raw control character is never echoed. A UTF-16 or
 // UTF-32 file (by its byte order mark) is left to YAML. Returns false when it found a problem.
 bool check_manifest_text(std::string_view text, const std::string& file, Diagnostics& diag);
