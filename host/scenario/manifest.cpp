@@ -134,9 +134,9 @@ size_t bad_root_at(std::string_view text) {
             k = line.find_first_not_of(" \t\r", 3);
         }
         if (at_doc_start && k != std::string_view::npos && line[k] != '#' && !(line[k] == '%' && !marker)) {
-            while (k < line.size() && (line[k] == '!' || line[k] == '&')) {  // tags and anchors
-                k = line.find_first_of(" \t", k);
-                k = k == std::string_view::npos ? line.size() : line.find_first_not_of(" \t", k);
+            while (k < line.size() && (line[k] == '!' || line[k] == '&')) {  // tags and anchors end at a flow indicator too
+                k = line.find_first_of(" \t,[]{}", k);
+                k = k == std::string_view::npos ? line.size() : line[k] == ' ' || line[k] == '\t' ? line.find_first_not_of(" \t", k) : k;
                 if (k == std::string_view::npos) k = line.size();
             }
             if (k < line.size()) {

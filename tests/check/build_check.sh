@@ -13,5 +13,5 @@ if [[ ! -f $dir/build.ninja ]]; then
   cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
     -DCMAKE_C_COMPILER="${cxx/clang++/clang}" -DPGORCH_SANITIZE=ON -DPGORCH_FUZZ=ON "${launcher[@]}" >/dev/null
 fi
-cmake --build "$dir" --target pgorch-unit-tests pgorch-plugin-tests pgorch-fuzzers -- -j"${PGORCH_CHECK_JOBS:-$(nproc)}"
+cmake --build "$dir" --target pgorch-unit-tests pgorch-plugin-tests pgorch-distro-pgdg pgorch-fuzzers -- -j"${PGORCH_CHECK_JOBS:-$(nproc)}"
 echo "check build: $(($(date +%s) - start)) s"
