@@ -5,7 +5,7 @@
 namespace pgorch::cli {
 namespace {
 
-const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "versions", "help"};
+const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "versions", "gc", "help"};
 
 // Reads an option's value: "--opt=value" or the next argument.
 Expected<std::string> value_of(const std::vector<std::string>& args, size_t& i, const std::string& name,
@@ -27,7 +27,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             if (o.command.empty()) {
                 if (!kCommands.count(a))
                     return Error::invalid("unknown command \"" + a + "\"",
-                                          "Commands are run, validate, list, plugins, provision and versions; see \"pgorch-host --help\".");
+                                          "Commands are run, validate, list, plugins, provision, versions and gc; see \"pgorch-host --help\".");
                 o.command = a == "help" ? "" : a;
                 if (a == "help") o.help = true;
             } else {
@@ -60,7 +60,8 @@ Expected<Options> parse(const std::vector<std::string>& args) {
         }
         else if (name == "--plugin-dir" || name == "--work-dir" || name == "--cache-dir" || name == "--log-file" ||
                  name == "--runtime" || name == "--jobs" || name == "-j" || name == "--describe" || name == "--call" ||
-                 name == "--input" || name == "--edition" || name == "--package" || name == "--junit") {
+                 name == "--input" || name == "--edition" || name == "--package" || name == "--junit" ||
+                 name == "--older-than") {
             auto v = take();
             if (!v) return v.error();
             if (name == "--plugin-dir") o.plugin_dirs.emplace_back(*v);
@@ -72,6 +73,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             else if (name == "--input") o.input = *v;
             else if (name == "--edition") o.edition = *v;
             else if (name == "--package") o.packages.push_back(*v);
+            else if (name == "--older-than") o.older_than = *v;
             else if (name == "--junit") {
                 if (v->empty()) return Error::invalid("option \"--junit\" needs a file name");
                 o.junit_file = *v;
@@ -159,6 +161,16 @@ Plugins are searched in <prefix>/lib/pgorch/plugins, then $PGORCH_PLUGIN_PATH, t
 Installs VERSION through the DB_TYPE distro plugin (e.g. pgdg 15.20) into the cache and prints its
 layout (bindir, libdir, sharedir, exact version, catalog version).
 )";
+    if (command == "gc")
+        return R"(usage: pgorch-host gc [--older-than AGE] [SCENARIO_DIR...] [--work-dir DIR] [--cache-dir DIR]
+
+Removes what old runs left: run folders not running whose run ended (or crashed) more than AGE
+ago (default 7d; 12h, 30m, 0 = all), stopping a crashed run's servers first; and cached
+PostgreSQL versions installed more than AGE ago that no scenario names. The scenarios that count
+are those under the scenario folders pgorch searches (see `list`) and the SCENARIO_DIRs given; a
+version is named by `db_version: '17.12'` and by `db_version: '17'`. While any run is going on,
+the cache is left alone.
+)";
     return R"(usage: pgorch-host [options] COMMAND [ARGS]
 
 pgorch proves PostgreSQL upgrade paths and query plans/timings against real PostgreSQL.
@@ -170,6 +182,7 @@ commands:
   plugins              list, describe or call plugins
   provision T VERSION  install a PostgreSQL version through a distro plugin
   versions [T [MAJOR]] what each method can provide here (exact versions, toolsets)
+  gc [--older-than 7d] remove old run folders and cached versions no scenario names
 
 options:
   -v, --verbose        more output (-vv for trace)

@@ -1,5 +1,6 @@
 // pgorch-host run / validate / list / provision.
 #include "cli/commands.hpp"
+#include "core/log.hpp"
 #include "core/paths.hpp"
 #include "engine/engine.hpp"
 #include "scenario/locate.hpp"
@@ -72,7 +73,7 @@ int cmd_run(const Options& o, std::atomic<bool>& cancel) {
     }
     spdlog::info("scenario \"{}\": {}", sc->name, scenario::summarize(*sc));
     engine::RunOutcome out = engine::run_scenario(*sc, registry, run_options(o), cancel);
-    if (!out.summary.empty()) std::cout << out.summary << "\n";
+    if (!out.summary.empty()) log::print(out.summary + "\n");
     for (const auto& r : out.reports) std::cout << "report: " << r.string() << "\n";
     return static_cast<int>(out.code);
 }

@@ -5,7 +5,10 @@
 #include "core/args.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "core/secret.hpp"
+#include "engine/leftovers.hpp"
 #include "engine/provision.hpp"
+#include "engine/secret_options.hpp"
 #include "engine/services.hpp"
 #include "engine/version_plan.hpp"
 #include "plugins/registry.hpp"
@@ -85,13 +88,7 @@ void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registr
         auto words = split_args(text.value);
         if (!words) continue;  // refused by validation already
         boost::json::object o;
-        for (std::string w : *words) {
-            while (!w.empty() && w.front() == '-') w.erase(0, 1);
-            std::size_t eq = w.find('=');
-            std::string key = w.substr(0, eq);
-            std::replace(key.begin(), key.end(), '-', '_');
-            if (!key.empty()) o[key] = eq == std::string::npos ? std::string("true") : w.substr(eq + 1);
-        }
+        for (auto& [key, value] : option_pairs(*words)) o[key] = value;
         provisioner.set_options(name, std::move(o));
     }
 }
@@ -233,8 +230,12 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
                     " (set --work-dir or PGORCH_WORK_DIR to a writable folder)",
                 {}};
     }
+    register_secret_options(sc, registry);
     log::set_file(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
+    auto lock = RunLock::create(ctx.run_dir);  // held until the run ends; a crash leaves it free
+    if (!lock) return {lock.error().code, lock.error().str(), {}};
+    clean_crashed_runs(options.work_dir, ctx.run_dir);
 
     auto rt = choose_runtime(sc, options, ctx.run_id, ctx.run_dir);
     if (!rt) return {rt.error().code, rt.error().str(), {}};
@@ -256,11 +257,10 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
         out = sc.kind == scenario::Kind::perf ? run_perf(ctx) : run_upgrade(ctx);
         ctx.clusters->stop_all();
     }
+    secrets::scrub_tree(ctx.run_dir / "logs");  // the server logs PostgreSQL wrote itself
     if (cancel.load()) out.code = ExitCode::interrupted;
-    if (!options.keep && out.code != ExitCode::check_failed) {
-        // Data folders are large; logs and results stay. A failed check keeps them for inspection.
-        fs::remove_all(ctx.run_dir / "clusters", ec);
-    }
+    finish_data_folders(ctx.run_dir, out.code, options.keep);
+    (void)lock->mark(RunState::finished);
     out.reports.push_back(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: {}", ctx.run_id, out.code == ExitCode::passed ? "passed" : "not passed");
     log::close_file();
@@ -280,6 +280,7 @@ namespace {
 // Resources on the local runtime in a throwaway folder, for commands outside any run.
 struct Scratch {
     fs::path dir;
+    RunLock lock;  // so that gc leaves the cache alone meanwhile
     std::optional<RunResources> res;
     ~Scratch() {
         if (res) res->clusters.reset();
@@ -294,6 +295,9 @@ Status open_scratch(Scratch& s, plugins::Registry& registry, const RunOptions& o
     std::error_code ec;
     fs::create_directories(s.dir, ec);
     fs::create_directories(options.cache_dir, ec);
+    auto lock = RunLock::create(s.dir);
+    if (!lock) return lock.error();
+    s.lock = std::move(*lock);
     auto res = make_resources(runtime::make_local_runtime(s.dir), registry, options, s.dir, s.dir / "results",
                               fs::current_path(), cancel);
     if (!res) return res.error();

@@ -8,6 +8,7 @@
 
 #include "core/args.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "plugins/registry.hpp"
 #include "report/perf_options.hpp"
 #include "report/perf_plan.hpp"
@@ -195,12 +196,7 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
                 }
                 report::BlessedFile bf{t.db_type + " " + t.version, t.cases[ci].name, x.query, file.as_written,
                                        file.path, !fs::exists(file.path), {}};
-                std::error_code ec;
-                fs::create_directories(file.path.parent_path(), ec);
-                std::ofstream f(file.path, std::ios::binary | std::ios::trunc);
-                f << text;
-                f.close();
-                if (!f) bf.error = "cannot write \"" + file.path.string() + "\"";
+                if (Status st = files::write_text(file.path, text); !st) bf.error = st.error().message;
                 else {
                     written[file.path] = text;
                     mark();
@@ -253,8 +249,7 @@ void print_console(const report::PerfResults& results) {
             for (const auto& h : c.hooks)
                 if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
         }
-    std::fputs(out.c_str(), stdout);
-    std::fflush(stdout);
+    log::print(out);
 }
 
 // "perf: 2 targets, 8 plans (1 mismatch), 4 timings (0 over the limit)".

@@ -3,6 +3,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
+#include "core/files.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
@@ -83,8 +84,9 @@ ScriptRun TargetRun::script(const std::string& kind, const scenario::FileRef& fi
     for (char& c : flat)
         if (c == '/') c = '_';
     fs::path log = log_dir / (kind + "-" + flat + ".log");
-    std::ofstream(log, std::ios::binary) << "# " << file.path.string() << "\n--- stdout\n"
-                                         << r->out << "--- stderr\n" << r->err;
+    if (Status st = files::write_text(log, "# " + file.path.string() + "\n--- stdout\n" + r->out + "--- stderr\n" + r->err);
+        !st)
+        spdlog::warn("{}", st.error().str());
     s.log = log.string();
     if (Status st = cluster::script_failure(file.path, *r); !st) s.error = st.error().message;
     return s;

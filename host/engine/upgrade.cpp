@@ -26,6 +26,7 @@
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "engine/upgrade_steps.hpp"
@@ -86,8 +87,7 @@ RunOutcome run_upgrade(RunContext& ctx) {
         outcome.code = exit_code_of(results, setup_code);
         if (ctx.cancelled()) outcome.code = ExitCode::interrupted;
         std::string summary = "\n" + report::upgrade_summary(results);
-        std::fputs(summary.c_str(), stdout);
-        std::fflush(stdout);
+        log::print(summary);
         outcome.summary = report::upgrade_one_line(results);
         return outcome;
     };

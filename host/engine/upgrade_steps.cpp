@@ -4,6 +4,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
+#include "core/files.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
@@ -12,7 +13,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
 
 namespace pgorch::engine {
 
@@ -26,11 +26,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 // Writes a text file under the results folder (errors are logged: a report must not fail a step).
 void save(const fs::path& p, const std::string& text) {
-    std::error_code ec;
-    fs::create_directories(p.parent_path(), ec);
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) spdlog::warn("cannot write \"{}\"", p.string());
+    if (Status st = files::write_text(p, text); !st) spdlog::warn("{}", st.error().str());
 }
 
 // "steps/02-pg_upgrade/".

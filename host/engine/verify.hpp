@@ -56,6 +56,9 @@ SqlRunner sql_runner(cluster::Cluster& cluster, double timeout_s = 0);
 
 // Every kind a pattern may name: the schema kinds, then the data kinds, then "databases".
 const std::vector<std::string>& verify_kinds();
+// One `verify:` pattern: its kind must be one of verify_kinds() and a `KIND:` needs a name.
+// The scenario parser calls it too, so that `validate` refuses what a run would.
+Status check_verify_pattern(std::string_view pattern);
 
 struct TableFingerprint {
     int64_t rows = 0;

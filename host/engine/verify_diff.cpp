@@ -168,21 +168,26 @@ const json::object& obj_of(const json::object& o, std::string_view key) {
 
 const std::vector<std::string>& verify_kinds() { return kKinds; }
 
-// Every pattern's kind must be known and its glob non-empty.
+// A pattern's kind must be known and its glob non-empty.
+Status check_verify_pattern(std::string_view p) {
+    std::string kind(p.substr(0, p.find(':')));
+    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
+        std::string all;
+        for (const auto& k : kKinds) all += (all.empty() ? "" : ", ") + k;
+        return Error::invalid("verify pattern \"" + std::string(p) + "\": unknown kind \"" + kind + "\"",
+                              "A pattern is KIND or KIND:NAME with KIND one of " + all + ".");
+    }
+    if (p.find(':') != std::string_view::npos && p.size() == kind.size() + 1)
+        return Error::invalid("verify pattern \"" + std::string(p) + "\": empty name after \":\"",
+                              "Write the kind alone to match every object of it.");
+    return {};
+}
+
+// Every pattern passes check_verify_pattern.
 Status VerifyRules::validate() const {
     for (const auto* list : {&ignore, &expected_changes})
-        for (const auto& p : *list) {
-            std::string kind = p.substr(0, p.find(':'));
-            if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
-                std::string all;
-                for (const auto& k : kKinds) all += (all.empty() ? "" : ", ") + k;
-                return Error::invalid("verify pattern \"" + p + "\": unknown kind \"" + kind + "\"",
-                                      "A pattern is KIND or KIND:NAME with KIND one of " + all + ".");
-            }
-            if (p.find(':') != std::string::npos && p.size() == kind.size() + 1)
-                return Error::invalid("verify pattern \"" + p + "\": empty name after \":\"",
-                                      "Write the kind alone to match every object of it.");
-        }
+        for (const auto& p : *list)
+            if (Status st = check_verify_pattern(p); !st) return st;
     return {};
 }
 

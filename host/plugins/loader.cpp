@@ -78,6 +78,7 @@ Expected<std::vector<OptionSpec>> check_options(const std::vector<pgorch_option>
         s.type = static_cast<pgorch_option_type>(o.type);
         s.required = (o.flags & PGORCH_OPTF_REQUIRED) != 0;
         s.ignored = (o.flags & PGORCH_OPTF_IGNORED) != 0;
+        s.secret = (o.flags & PGORCH_OPTF_SECRET) != 0;
         s.default_value = str(o.default_value);
         s.description = str(o.description);
         specs.push_back(std::move(s));

@@ -26,6 +26,7 @@ struct OptionSpec {
     pgorch_option_type type = PGORCH_OPT_STRING;
     bool required = false;
     bool ignored = false;          // PGORCH_OPTF_IGNORED: accepted, warned about, no effect
+    bool secret = false;           // PGORCH_OPTF_SECRET: its value is redacted everywhere
     std::string default_value;     // "" when none
     std::string description;
 };

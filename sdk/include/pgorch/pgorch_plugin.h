@@ -84,6 +84,9 @@ typedef enum pgorch_option_type {
 #define PGORCH_OPTF_REQUIRED 0x1u
 /* Accepted for compatibility with existing scenarios but has no effect: the host warns. */
 #define PGORCH_OPTF_IGNORED 0x2u
+/* The value is a secret (a password, a token): the host registers it before the run and
+ * replaces it by "***" in every log line, report and artifact it writes; an older host ignores the flag. */
+#define PGORCH_OPTF_SECRET 0x4u
 
 /* One option a plugin accepts (a step's `args:` key, a distro's settings). */
 typedef struct pgorch_option {
