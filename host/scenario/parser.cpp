@@ -7,6 +7,10 @@
 #include "scenario/reader.hpp"
 
 #include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+
+#include <optional>
+#include <sstream>
 
 #include <algorithm>
 #include <map>
@@ -457,6 +461,43 @@ void Parser::root(const YAML::Node& root) {
     }
 }
 
+// Where a second document with content starts, if the text has one. Not YAML::LoadAll: on some
+// malformed input (",a") yaml-cpp 0.7's LoadAll never returns, making empty documents until
+// memory runs out (jbeder/yaml-cpp#1319, fixed after 0.7). Here documents are walked with the
+// parser's events, and the walk stops at the second document or at one that reads no new input.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+    struct Walk : YAML::EventHandler {
+        int position = -1;        // the furthest input position an event came from
+        bool content = false;     // the current document has a node other than an empty one
+        std::optional<YAML::Mark> start;
+        void at(const YAML::Mark& m) { position = std::max(position, m.pos); }
+        void OnDocumentStart(const YAML::Mark& m) override { at(m), start = m, content = false; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark& m, YAML::anchor_t) override { at(m); }
+        void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { at(m), content = true; }
+        void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+            at(m), content = true;
+        }
+        void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+            at(m), content = true;
+        }
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+            at(m), content = true;
+        }
+        void OnMapEnd() override {}
+    } walk;
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    for (int doc = 0; doc < 2; ++doc) {
+        const int before = walk.position;
+        if (!parser.HandleNextDocument(walk)) return std::nullopt;
+        if (doc == 1) return walk.content ? walk.start : std::nullopt;
+        if (walk.position <= before) return std::nullopt;  // no new input: yaml-cpp is looping
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 // Loads dir/conf.yaml and fills the model; errors and warnings come back sorted by position.
@@ -486,10 +527,9 @@ Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOption
     if (!check_manifest_text(*text, file, diag)) return diag;
     YAML::Node root;
     try {
-        std::vector<YAML::Node> docs = YAML::LoadAll(*text);
-        if (!docs.empty()) root = docs.front();
-        if (docs.size() > 1 && !docs[1].IsNull()) {
-            YAML::Mark m = docs[1].Mark();
+        root = YAML::Load(*text);
+        if (auto second = second_document(*text)) {
+            const YAML::Mark& m = *second;
             diag.errors.push_back(Error::invalid("a second YAML document starts here: conf.yaml must hold one",
                                                  "Remove the \"---\" line and what follows it, or merge its settings "
                                                  "into the first document.")
