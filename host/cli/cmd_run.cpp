@@ -46,13 +46,13 @@ int cmd_validate(const Options& o) {
         print_error(sc.error());
         return static_cast<int>(sc.error().code);
     }
-    std::cout << "scenario \"" << sc->name << "\" is valid: " << scenario::summarize(*sc) << "\n";
     std::atomic<bool> cancel{false};
     auto lines = engine::resolve_versions(*sc, registry, run_options(o), cancel);
     if (!lines) {
         print_error(lines.error());
         return static_cast<int>(lines.error().code);
     }
+    std::cout << "scenario \"" << sc->name << "\" is valid: " << scenario::summarize(*sc) << "\n";
     std::cout << "versions" << (sc->docker ? " (resolved on this machine; `run --dry-run` resolves them in the run's container)" : "")
               << ":\n";
     for (const auto& l : *lines) std::cout << "  " << l << "\n";
