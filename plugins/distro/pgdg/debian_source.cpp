@@ -71,6 +71,14 @@ std::vector<std::pair<std::string, std::string>> DebianSources::versions(const s
     return out;
 }
 
+std::string DebianSources::unavailable(const std::string& major, const std::string& revision) const {
+    const std::string pkg = "postgresql-" + major + "=" + revision;
+    ExecResult uris = run(ctx_, apt({"apt-get", "-q"}, {"source", "--print-uris", pkg}), "/", 60);
+    if (!uris.ok()) return "apt-get source --print-uris " + pkg + " failed:" + tail(uris.out + uris.err, 3);
+    std::string why = unserved_uri(ctx_, uris.out);
+    return why.empty() ? why : "Debian " + suite_ + " lists " + pkg + ", but its mirror does not serve it (" + why + ")";
+}
+
 std::string DebianSources::orig_tarball(const std::string& major, const std::string& revision, const std::string& dir) const {
     const std::string pkg = "postgresql-" + major;
     std::string up = revision.substr(revision.find(':') == std::string::npos ? 0 : revision.find(':') + 1);

@@ -30,6 +30,9 @@ public:
     // {upstream version, Debian revision} of postgresql-<major> in the index ("15.18",
     // "15.18-0+deb12u1"), newest revision first.
     std::vector<std::pair<std::string, std::string>> versions(const std::string& major) const;
+    // Whether the mirror serves the files of postgresql-<major>=<revision> (an index can list a
+    // version whose pool files were already removed): "" when it does, else why not.
+    std::string unavailable(const std::string& major, const std::string& revision) const;
     // Downloads the orig tarball of postgresql-<major>=<revision> into `dir`; returns its path.
     // Throws Failure(ENVIRONMENT) when apt-get source fails.
     std::string orig_tarball(const std::string& major, const std::string& revision, const std::string& dir) const;

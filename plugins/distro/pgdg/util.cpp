@@ -224,4 +224,36 @@ std::optional<json::object> read_marker(const Context& ctx, const std::string& m
     return l;
 }
 
+// curl's error line of a failed run, for messages.
+std::string curl_failure(const ExecResult& r) {
+    for (const auto& line : split_lines(r.err))
+        if (line.rfind("curl: (", 0) == 0) return line;
+    auto lines = split_lines(r.err);
+    return lines.empty() ? "curl exit " + std::to_string(r.exit_code) : lines.back();
+}
+
+// HEAD request for `url`: "" when the server answers 2xx.
+std::string unreachable(const Context& ctx, const std::string& url) {
+    ExecResult r;
+    try {
+        r = run(ctx, {"curl", "-fsSI", "-o", "/dev/null", "--connect-timeout", "10", "--max-time", "30", url}, "/", 60);
+    } catch (const Failure& f) {
+        if (f.code() == PGORCH_ERR_CANCELLED) throw;
+        return std::string("curl does not run here (") + f.what() + "): install curl";
+    }
+    return r.ok() ? std::string() : url + ": " + curl_failure(r);
+}
+
+// Checks every quoted URL of apt's --print-uris output with a HEAD request.
+std::string unserved_uri(const Context& ctx, const std::string& print_uris_output) {
+    for (const auto& line : split_lines(print_uris_output)) {
+        if (line.size() < 2 || line[0] != '\'') continue;
+        std::size_t end = line.find('\'', 1);
+        if (end == std::string::npos) continue;
+        ctx.check_cancelled();
+        if (std::string why = unreachable(ctx, line.substr(1, end - 1)); !why.empty()) return why;
+    }
+    return {};
+}
+
 }  // namespace pgdg

@@ -32,6 +32,17 @@ void remove_all(const Context& ctx, const std::string& path);
 // The commands of `names` the runtime lacks (command -v), e.g. curl in a minimal image.
 std::vector<std::string> missing_commands(const Context& ctx, const std::vector<std::string>& names);
 
+// curl's own error line of a failed run ("curl: (22) The requested URL returned error: 404"),
+// else its last line or exit code.
+std::string curl_failure(const ExecResult& r);
+// Whether the server answers `url` (a HEAD request with curl): "" when it does, else why not.
+// An index can still list a file its mirror no longer serves.
+std::string unreachable(const Context& ctx, const std::string& url);
+
+// The URLs of an `apt-get ... --print-uris` output ('URL' FILE SIZE HASH lines); the first one
+// the mirror does not answer, as "" when all answer, else why not.
+std::string unserved_uri(const Context& ctx, const std::string& print_uris_output);
+
 // Last n lines of a text, each indented, for messages.
 std::string tail(const std::string& text, int n = 20);
 std::vector<std::string> split_lines(const std::string& text);

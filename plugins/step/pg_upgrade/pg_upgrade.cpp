@@ -6,6 +6,10 @@
 // input and output of every step plugin.
 #include "step_common.hpp"
 
+#include <pgorch/distro.hpp>
+
+#include <algorithm>
+
 namespace {
 
 namespace sdk = pgorch::sdk;
@@ -83,6 +87,11 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
     check_borrowed_controldata(ctx, old_c, work_dir);
     std::vector<std::string> initdb = compatible_initdb_args(ctx, old_id);
+    // initdb 18 turns data checksums on by default, and pg_upgrade wants the old cluster's setting.
+    const std::string new_version = sdk::get_string(to, "version");
+    if (std::find(initdb.begin(), initdb.end(), "--data-checksums") == initdb.end() && !new_version.empty() &&
+        sdk::compare_versions(sdk::major_of(new_version), "18") >= 0)
+        initdb.push_back("--no-data-checksums");
     for (auto& w : option_words(options, "initdb")) initdb.push_back(w);
     ctx.progress(0.1, "initializing the new cluster");
     ClusterInfo new_c = to_info(ctx.cluster(json::object{
@@ -175,7 +184,7 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_upgrade_run>,
     .provision = nullptr,
     .list_versions = nullptr,
-    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata"]},)"
+    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata", "pg_resetwal"]},)"
                     R"( "to": {"own": ["initdb", "pg_ctl", "postgres", "pg_upgrade", "pg_dump", "pg_dumpall", "pg_restore",)"
                     R"( "psql", "pg_resetwal", "vacuumdb"]}, "versions": "not_lower"})",
 };

@@ -211,12 +211,17 @@ inline std::vector<std::string> compatible_initdb_args(sdk::Context& ctx, const 
     args.push_back("--lc-ctype=" + std::string(row[2].as_string()));
     int major = std::stoi(sql_value(ctx, old_id, "SHOW server_version_num")) / 10000;
     if (major >= 15) {
+        // 17 renamed daticulocale to datlocale and added the builtin provider.
         json::object p = ctx.sql(old_id, "postgres",
-                                 "SELECT datlocprovider::text, daticulocale FROM pg_database WHERE datname = 'template0'");
+                                 std::string("SELECT datlocprovider::text, ") + (major >= 17 ? "datlocale" : "daticulocale") +
+                                     " FROM pg_database WHERE datname = 'template0'");
         const json::array& pr = p.at("rows").as_array().at(0).as_array();
         if (pr[0].as_string() == "i") {
             args.push_back("--locale-provider=icu");
             args.push_back("--icu-locale=" + std::string(pr[1].as_string()));
+        } else if (pr[0].as_string() == "b") {
+            args.push_back("--locale-provider=builtin");
+            args.push_back("--builtin-locale=" + std::string(pr[1].as_string()));
         }
     }
     if (sql_value(ctx, old_id, "SHOW data_checksums") == "on") args.push_back("--data-checksums");
