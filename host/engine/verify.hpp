@@ -43,9 +43,11 @@
 // partitioning uses and keeps stable across major versions ('h'); columns whose type has one
 // but whose function takes another type (bool, date, bytea, timestamptz ...) are hashed
 // together by hash_record_extended(ROW(...)) ('r', PostgreSQL 14+); a type with no extended
-// hash function (json, xml, point ...) or a column with a nondeterministic collation (whose
-// hash depends on the ICU version) is hashed by the text form, hashtextextended(col::text
-// COLLATE "C") ('t'). TableFingerprint::method keeps the letter of every column, and a later
+// hash function (json, xml, point ...), a type whose values are OIDs that name something (enum
+// labels, reg* types, aclitem: a dump and restore gives them other OIDs, and their hash
+// functions hash the OID), anything holding those (an array of an enum), or a column with a
+// nondeterministic collation (whose hash depends on the ICU version) is hashed by the text
+// form, hashtextextended(col::text COLLATE "C") ('t'). TableFingerprint::method keeps the letter of every column, and a later
 // snapshot hashes each column the way the earlier one did, so a chain compares like with like.
 // Servers before 11 have no extended hash functions: their tables are hashed as md5(row::text)
 // ("md5"). A hash compares values as their type's equality does: 1.50 and 1.5 (numeric), or

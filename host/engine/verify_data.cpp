@@ -45,9 +45,9 @@ hf AS (
   JOIN pg_proc pr ON pr.oid = p.amproc
   WHERE oc.opcdefault
 )
-SELECT 'r', kind, quoted, literal, name, pages::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM rel
+SELECT 'r', kind, quoted, literal, name, pages::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM rel
 UNION ALL
-SELECT 'c', rel.name, col.attnum::text, col.q, col.atttypid::text, col.attnotnull::text, col.nondet::text, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'c', rel.name, col.attnum::text, col.q, col.atttypid::text, col.attnotnull::text, col.nondet::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM col JOIN rel ON rel.oid = col.attrelid
 UNION ALL
 SELECT 't', t.oid::text, t.typtype::text, CASE WHEN t.typlen = -1 THEN t.typelem ELSE 0 END::text, t.typbasetype::text,
@@ -56,7 +56,8 @@ SELECT 't', t.oid::text, t.typtype::text, CASE WHEN t.typlen = -1 THEN t.typelem
        (SELECT string_agg(a.atttypid::text, ',' ORDER BY a.attnum) FROM pg_attribute a
         WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
        {attr_nondet}::text,
-       h.fn, h.arg::text, hc.fn, hc.arg::text
+       h.fn, h.arg::text, hc.fn, hc.arg::text,
+       (t.typtype = 'e' OR t.oid = 'aclitem'::regtype OR (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname ~ '^reg'))::text
 FROM (SELECT DISTINCT oid FROM typ) x JOIN pg_type t ON t.oid = x.oid
 LEFT JOIN hf h ON h.typ = t.oid
 LEFT JOIN LATERAL (SELECT hf.fn, hf.arg FROM pg_cast ca JOIN hf ON hf.typ = ca.casttarget AND hf.arg = ca.casttarget
@@ -105,12 +106,12 @@ Choice choose(uint32_t type, const std::map<uint32_t, TypeInfo>& types, int v, i
     const TypeInfo& t = it->second;
     auto hashable = [&](uint32_t inner) { return choose(inner, types, v, depth + 1).way != Way::text; };
     if (t.typtype == 'd') return choose(t.base, types, v, depth + 1);  // called on the domain value: an implicit cast
+    if (t.by_name) return {};  // its values are OIDs, which a dump and restore renumbers: hash the names
     if (!t.fn.empty() && !polymorphic(t.fn)) {
         if (t.fn_arg == type) return {Way::direct, t.fn};
         return v >= 140000 ? Choice{Way::record, {}} : Choice{};   // bool, date, bytea ...: the type cache knows better
     }
     if (!t.cast_fn.empty() && !polymorphic(t.cast_fn)) return {Way::direct, t.cast_fn};
-    if (t.typtype == 'e') return {Way::direct, "hashenumextended"};
     if (t.elem != 0) return hashable(t.elem) ? Choice{Way::direct, "hash_array_extended"} : Choice{};
     if (t.typtype == 'r') return hashable(t.range_subtype) ? Choice{Way::direct, "hash_range_extended"} : Choice{};
     if (t.typtype == 'm') return hashable(t.multirange_range) ? Choice{Way::direct, "hash_multirange_extended"} : Choice{};
@@ -183,6 +184,7 @@ DataPlan parse_plan(const cluster::SqlResult& r) {
             t.fn_arg = to_oid(cell(row, 10));
             t.cast_fn = cell(row, 11);
             t.cast_fn_arg = to_oid(cell(row, 12));
+            t.by_name = cell(row, 13) == "true";
             plan.types[to_oid(cell(row, 1))] = std::move(t);
         }
     }

@@ -42,6 +42,7 @@ struct TypeInfo {
     uint32_t fn_arg = 0;            // the type that function takes
     std::string cast_fn;            // the same for the type it is binary-coercible to (varchar -> text)
     uint32_t cast_fn_arg = 0;
+    bool by_name = false;           // an enum, reg* or aclitem: values are OIDs that name something
 };
 
 struct Column {
