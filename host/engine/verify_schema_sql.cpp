@@ -210,7 +210,7 @@ std::string subscriptions_sql(int v) {
                     " || E'\\nslot: ' || coalesce(s.subslotname::text, 'none')"
                     " || E'\\nsynchronous commit: ' || s.subsynccommit"
                     " || E'\\nconnection: ' || regexp_replace(s.subconninfo, 'password\\s*=\\s*(''[^'']*''|\\S+)', 'password=***', 'g')";
-    if (v >= 140000) f += " || E'\\nbinary: ' || s.subbinary || E'\\nstreaming: ' || s.substream";
+    if (v >= 140000) f += " || E'\\nbinary: ' || s.subbinary || E'\\nstreaming: ' || s.substream::text";
     if (v >= 150000) f += " || E'\\ntwo phase: ' || (s.subtwophasestate <> 'd') || E'\\ndisable on error: ' || s.subdisableonerr";
     if (v >= 160000) f += " || E'\\norigin: ' || s.suborigin || E'\\npassword required: ' || s.subpasswordrequired || E'\\nrun as owner: ' || s.subrunasowner";
     if (v >= 170000) f += " || E'\\nfailover: ' || s.subfailover";
