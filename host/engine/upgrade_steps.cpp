@@ -237,7 +237,7 @@ Verdict UpgradeChain::check_cluster(cluster::Cluster& c, const Snapshot& before,
     Verdict v;
     SqlRunner sql = sql_runner(c);
     if (Status s = check_server(sql, target_version); !s) v.problems.push_back(s.error().message + log_hint);
-    else if (auto after = take_snapshot(sql, rules, &before); !after)
+    else if (auto after = snapshot_of(c, rules, &before); !after)
         v.problems.push_back(after.error().message);
     else {
         server_version = after->server_version;

@@ -74,6 +74,7 @@ private:
     // cluster since (no script) and the rules snapshot the same kinds, else a new one. Adds the
     // time of a new one to res.snapshot_ms.
     Expected<Snapshot> before_snapshot(const VerifyRules& rules, report::UpgradeStepResult& res);
+    Expected<Snapshot> snapshot_of(cluster::Cluster& c, const VerifyRules& rules, const Snapshot* like);
     void keep_snapshot(Snapshot after, const VerifyRules& rules);
     void forget_snapshot();
     // The collation pre-flight on the current cluster, before the step: warnings are logged and

@@ -29,8 +29,16 @@ Expected<Snapshot> UpgradeChain::before_snapshot(const VerifyRules& rules, repor
         s.queries = 0;
         return s;
     }
-    auto s = take_snapshot(sql_runner(*current_), rules);
+    auto s = snapshot_of(*current_, rules, nullptr);
     if (s) res.snapshot_ms += s->duration_ms;
+    return s;
+}
+
+// A snapshot on sessions kept from one query to the next, closed when it is taken (an idle
+// session would block a script's DROP DATABASE).
+Expected<Snapshot> UpgradeChain::snapshot_of(cluster::Cluster& c, const VerifyRules& rules, const Snapshot* like) {
+    auto s = take_snapshot(sql_runner(c, 0, true), rules, like);
+    c.close_sessions();
     return s;
 }
 

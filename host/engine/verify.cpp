@@ -57,6 +57,11 @@ public:
         queue_.push_back(std::move(t));
         cv_.notify_one();
     }
+    // Runs next: the data queries, so that the longest start as soon as their plan is known.
+    void push_front(std::vector<Task> ts) {
+        for (auto it = ts.rbegin(); it != ts.rend(); ++it) queue_.push_front(std::move(*it));
+        cv_.notify_all();
+    }
     // Runs until the queue is empty and nothing runs, or a task failed.
     Status run_all(int jobs) {
         std::vector<std::thread> threads;
@@ -105,7 +110,8 @@ private:
 void take_schema_row(const std::vector<std::optional<std::string>>& row, const VerifyRules& rules, Snapshot& snap,
                      DatabaseSnapshot& d) {
     std::string kind = cell(row, 0);
-    if (kind == "~extension_default") snap.extension_defaults[cell(row, 1)] = cell(row, 2);
+    if (kind.size() > 1 && kind[0] == '@') snap.globals[kind.substr(1)][cell(row, 1)] = cell(row, 2);
+    else if (kind == "~extension_default") snap.extension_defaults[cell(row, 1)] = cell(row, 2);
     else if (kind == "~large_objects") {
         d.large_objects = to_int(cell(row, 1));
         d.large_objects_hash = cell(row, 2);
@@ -148,28 +154,32 @@ void push_data_tasks(TaskQueue& q, const std::string& db, const detail::DataPlan
             }
         }
     };
+    std::vector<Task> tasks;
     std::string batch;
     size_t in_batch = 0;
     for (const auto& [pages, select] : selects) {
         if (pages >= kOwnQuery) {
-            q.push({db, select, take});
+            tasks.push_back({db, select, take});
             continue;
         }
         batch += (batch.empty() ? "" : "\nUNION ALL\n") + select;
         if (++in_batch == kBatch) {
-            q.push({db, batch, take});
+            tasks.push_back({db, batch, take});
             batch.clear();
             in_batch = 0;
         }
     }
-    if (!batch.empty()) q.push({db, batch, take});
+    if (!batch.empty()) tasks.push_back({db, batch, take});
+    q.push_front(std::move(tasks));
 }
 
 }  // namespace
 
 // A SqlRunner on a cluster's libpq sessions.
-SqlRunner sql_runner(cluster::Cluster& c, double timeout_s) {
-    return [&c, timeout_s](const std::string& db, const std::string& text) { return c.sql(db, text, timeout_s); };
+SqlRunner sql_runner(cluster::Cluster& c, double timeout_s, bool keep_sessions) {
+    return [&c, timeout_s, keep_sessions](const std::string& db, const std::string& text) {
+        return c.sql(db, text, timeout_s, keep_sessions);
+    };
 }
 
 // True when the server's version string starts with the expected version as a whole word.
@@ -207,20 +217,35 @@ Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules,
     }
     for (const auto& db : dbs) snap.databases[db];  // the map's nodes stay put while tasks fill them
     const int ver = snap.server_version_num;
+    // First the plans: their data queries go to the front of the queue as they come, and the
+    // catalog query of their database, left of the kinds it has nothing of, to the back, so
+    // that it runs beside the data. The globals ride on database postgres's catalog query.
     TaskQueue q(sql);
-    if (std::string g = detail::globals_query(ver, rules); !g.empty())
-        q.push({"postgres", g, [&](const cluster::SqlResult& r) {
-                    for (const auto& row : r.rows) snap.globals[cell(row, 0)][cell(row, 1)] = cell(row, 2);
-                }});
-    for (const auto& db : dbs) {
+    const std::string globals = detail::globals_query(ver, rules);
+    const bool globals_alone = std::find(dbs.begin(), dbs.end(), "postgres") == dbs.end();
+    DatabaseSnapshot none;  // the globals' rows all go to snap.globals
+    if (!globals.empty() && globals_alone) q.push({"postgres", globals, [&](const cluster::SqlResult& r) {
+        for (const auto& row : r.rows) take_schema_row(row, rules, snap, none);
+    }});
+    auto catalog = [&](const std::string& db, const std::set<std::string>& empty) {
+        std::string s = detail::schema_query(ver, rules, empty);
+        if (db == "postgres" && !globals.empty()) s += (s.empty() ? "" : "\nUNION ALL\n") + globals;
+        if (s.empty()) return;
         DatabaseSnapshot& d = snap.databases[db];
-        if (std::string s = detail::schema_query(ver, rules); !s.empty())
-            q.push({db, s, [&](const cluster::SqlResult& r) {
-                        for (const auto& row : r.rows) take_schema_row(row, rules, snap, d);
-                    }});
-        if (rules.ignores_kind("rows") && rules.ignores_kind("sequence_values")) continue;
+        q.push({db, s, [&](const cluster::SqlResult& r) {
+                    for (const auto& row : r.rows) take_schema_row(row, rules, snap, d);
+                }});
+    };
+    const bool data = !rules.ignores_kind("rows") || !rules.ignores_kind("sequence_values");
+    for (const auto& db : dbs) {
+        if (!data) {
+            catalog(db, {});
+            continue;
+        }
         q.push({db, detail::plan_query(ver), [&, db](const cluster::SqlResult& r) {
-                    push_data_tasks(q, db, detail::parse_plan(r), ver, rules, like, snap.databases[db]);
+                    detail::DataPlan plan = detail::parse_plan(r);
+                    push_data_tasks(q, db, plan, ver, rules, like, snap.databases[db]);
+                    catalog(db, plan.empty_kinds);
                 }});
     }
     int jobs = rules.jobs > 0 ? rules.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

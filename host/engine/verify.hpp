@@ -92,8 +92,10 @@ namespace pgorch::engine {
 // It may be called from several threads at once.
 using SqlRunner = std::function<Expected<cluster::SqlResult>(const std::string& database, const std::string& sql)>;
 
-// A runner bound to a cluster (through Cluster::sql).
-SqlRunner sql_runner(cluster::Cluster& cluster, double timeout_s = 0);
+// A runner bound to a cluster (through Cluster::sql). With `keep_sessions` a call leaves its
+// session open for the next call on the same database (no new connection, a warm catalog
+// cache), unlike what SqlRunner says: the caller closes them with Cluster::close_sessions().
+SqlRunner sql_runner(cluster::Cluster& cluster, double timeout_s = 0, bool keep_sessions = false);
 
 // Every kind a pattern may name: the per-database schema kinds, the cluster-wide kinds, the
 // data kinds, then "databases".

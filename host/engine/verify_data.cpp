@@ -62,6 +62,22 @@ FROM (SELECT DISTINCT oid FROM typ) x JOIN pg_type t ON t.oid = x.oid
 LEFT JOIN hf h ON h.typ = t.oid
 LEFT JOIN LATERAL (SELECT hf.fn, hf.arg FROM pg_cast ca JOIN hf ON hf.typ = ca.casttarget AND hf.arg = ca.casttarget
                    WHERE ca.castsource = t.oid AND ca.castmethod = 'b' ORDER BY hf.typ LIMIT 1) hc ON true
+UNION ALL
+SELECT 'n', k, n::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM (VALUES
+  ('views', (SELECT count(*) FROM pg_class WHERE oid >= 16384 AND relkind IN ('v', 'm'))),
+  ('sequences', (SELECT count(*) FROM pg_sequence WHERE seqrelid >= 16384)),
+  ('triggers', (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)),
+  ('functions', (SELECT count(*) FROM pg_proc WHERE oid >= 16384)),
+  ('rules', (SELECT count(*) FROM pg_rewrite WHERE oid >= 16384 AND rulename <> '_RETURN')),
+  ('types', (SELECT count(*) FROM pg_type WHERE oid >= 16384 AND typtype <> 'c' AND typcategory <> 'A')
+            + (SELECT count(*) FROM pg_class WHERE oid >= 16384 AND relkind = 'c')),
+  ('default_privileges', (SELECT count(*) FROM pg_default_acl)),
+  ('policies', (SELECT count(*) FROM pg_policy) + (SELECT count(*) FROM pg_class WHERE relrowsecurity OR relforcerowsecurity)),
+  ('publications', (SELECT count(*) FROM pg_publication)),
+  ('subscriptions', (SELECT count(*) FROM pg_subscription)),
+  ('event_triggers', (SELECT count(*) FROM pg_event_trigger)),
+  ('statistics', (SELECT count(*) FROM pg_statistic_ext)),
+  ('collations', (SELECT count(*) FROM pg_collation WHERE oid >= 16384))) AS x(k, n)
 )SQL";
 
 // The SUM of the two 64-bit halves of md5(row::text): servers without extended hash functions.
@@ -186,6 +202,8 @@ DataPlan parse_plan(const cluster::SqlResult& r) {
             t.cast_fn_arg = to_oid(cell(row, 12));
             t.by_name = cell(row, 13) == "true";
             plan.types[to_oid(cell(row, 1))] = std::move(t);
+        } else if (what == "n" && cell(row, 2) == "0") {
+            plan.empty_kinds.insert(cell(row, 1));
         }
     }
     std::sort(plan.relations.begin(), plan.relations.end(), [](const Relation& a, const Relation& b) { return a.name < b.name; });

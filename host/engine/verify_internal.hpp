@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,16 +18,19 @@ namespace pgorch::engine::detail {
 extern const char* const kSessionSettings;
 
 // The per-database catalog query: one row (kind, object, description) per element of every
-// schema kind the rules keep, written for a server of `version_num` (SHOW server_version_num),
-// plus two rows of their own: ('~extension_default', name, default_version) per installed
-// extension and ('~large_objects', count, hash). Empty when every such kind is ignored.
-std::string schema_query(int version_num, const VerifyRules& rules);
+// schema kind the rules keep and `empty` does not name (kinds the database has nothing of),
+// written for a server of `version_num` (SHOW server_version_num), plus two rows of their own:
+// ('~extension_default', name, default_version) per installed extension and ('~large_objects',
+// count, hash). Empty when every such kind is left out.
+std::string schema_query(int version_num, const VerifyRules& rules, const std::set<std::string>& empty = {});
 
-// The cluster-wide query (run on database postgres): rows (kind, object, description).
+// The cluster-wide query: rows ('@' + kind, object, description), on its own or after
+// database postgres's schema_query() (UNION ALL).
 std::string globals_query(int version_num, const VerifyRules& rules);
 
-// The relations to fingerprint, their columns and every type those use: rows whose first cell
-// says what they are ('r' relation, 'c' column, 't' type); see parse_plan().
+// The relations to fingerprint, their columns and every type those use, and which schema kinds
+// the database has nothing of: rows whose first cell says what they are ('r' relation, 'c'
+// column, 't' type, 'n' the count of a kind's catalog entries); see parse_plan().
 std::string plan_query(int version_num);
 
 // What the data queries need to know of a type to hash its values.
@@ -64,6 +68,7 @@ struct Relation {
 struct DataPlan {
     std::vector<Relation> relations;           // sorted by name
     std::map<uint32_t, TypeInfo> types;
+    std::set<std::string> empty_kinds;         // schema kinds with no object made after initdb
 };
 
 // Reads the rows of plan_query().

@@ -324,11 +324,12 @@ const std::vector<Branch>& branches() {
     return all;
 }
 
-// The UNION ALL of the branches the rules keep, after the common CTEs.
-std::string union_of(const std::vector<Branch>& list, int v, const VerifyRules& rules, const char* prefix) {
+// The UNION ALL of the branches the rules keep and `empty` does not name, after the common CTEs.
+std::string union_of(const std::vector<Branch>& list, int v, const VerifyRules& rules, const char* prefix,
+                     const std::set<std::string>& empty = {}) {
     std::string out;
     for (const auto& b : list) {
-        if (rules.ignores_kind(b.kind)) continue;
+        if (rules.ignores_kind(b.kind) || empty.count(b.kind)) continue;
         out += (out.empty() ? "" : "\nUNION ALL\n") + b.sql(v);
     }
     return out.empty() ? out : prefix + out;
@@ -399,12 +400,13 @@ const std::vector<Branch>& global_branches() {
 
 }  // namespace
 
-std::string schema_query(int version_num, const VerifyRules& rules) {
-    return union_of(branches(), version_num, rules, kCommon);
+std::string schema_query(int version_num, const VerifyRules& rules, const std::set<std::string>& empty) {
+    return union_of(branches(), version_num, rules, kCommon, empty);
 }
 
 std::string globals_query(int version_num, const VerifyRules& rules) {
-    return union_of(global_branches(), version_num, rules, "");
+    std::string u = union_of(global_branches(), version_num, rules, "");
+    return u.empty() ? u : "SELECT '@' || k, n, d FROM (" + u + ") g(k, n, d)";
 }
 
 }  // namespace pgorch::engine::detail

@@ -192,7 +192,7 @@ TEST_CASE("take_snapshot drives the runner per database and skips ignored kinds"
             r.rows.push_back(row({"indexes", "sales.orders_pkey", "CREATE UNIQUE INDEX"}));
             r.rows.push_back(row({"~extension_default", "plpgsql", "1.0"}));
         } else if (sql.find("FROM pg_authid") != std::string::npos)
-            r.rows.push_back(row({"roles", "app_reader", "login: true"}));
+            r.rows.push_back(row({"@roles", "app_reader", "login: true"}));
         return r;
     };
     VerifyRules rules;
