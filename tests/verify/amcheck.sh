@@ -17,6 +17,8 @@ check "chain: exit 0" test "$RC" = 0
 check "chain: amcheck ran after each step" test "$(grep -o '"amcheck_ms":[0-9.e+-]*' "$R/report.json" | wc -l)" = 3
 check "chain: no amcheck extension stays behind" bash -c "! grep -q '\"amcheck\"' '$R/steps/03-pg_dumpall/snapshot-after.json'"
 check "chain: every verification passed" test "$(grep -o '"verification":{"passed":true' "$R/report.json" | wc -l)" = 3
+check "chain: the extension pg_upgrade updated is an expected change" \
+    grep -qF 'extension "pg_trgm": version 1.5 -> 1.6 (expected: pg_upgrade' "$R/steps/02-pg_upgrade/verification.txt"
 [ "$RC" = 0 ] || tail -20 "$d/out.log"
 
 # A leaf page of sales.orders_customer (block 1) overwritten in its tuple area, server stopped.

@@ -25,12 +25,21 @@ mutation() {
     fi
 }
 
-# The control: nothing changed, nothing reported; the password never leaks.
+# The control: nothing changed, nothing reported; the password never leaks. Three steps: the
+# second's pre_script adds a row, so its "before" snapshot must be taken anew (the first step's
+# "after" one no longer holds); the third's is the second's "after" one.
 if [ "$ONLY" = "  " ] || [[ "$ONLY" == *" control "* ]]; then
     d="$work/control"
-    scenario "$d" "$(minor_step)"
+    scenario "$d" "$(minor_step)
+$(minor_step)
+    pre_scripts: [add_row.sql]
+$(minor_step)"
+    printf '\\c app\nINSERT INTO inventory.changes (product_id) VALUES (1);\n' >"$d/scripts/add_row.sql"
     run "$d"
     check "control: exit 0" test "$RC" = 0
+    check "control: one snapshot reused (step 3), none after a script (step 2)" \
+        test "$(grep -c 'the last step.s "after" one' "$R/../logs/pgorch.log")" = 1
+    check "control: step 2 saw the row the script added" grep -qF '"inventory.changes":{"rows":201' "$R/steps/02-minor/snapshot-before.json"
     check "control: no difference" grep -qx "no difference" "$R/steps/01-minor/verification.txt"
     check "control: the roles are in the snapshot" grep -qF '"app_reader":"login: true' "$R/steps/01-minor/snapshot-after.json"
     check "control: whether a password is set, not the password" grep -qF 'password: set' "$R/steps/01-minor/snapshot-after.json"
