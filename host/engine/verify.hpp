@@ -7,8 +7,10 @@
 //   roles           login, superuser, inherit, createrole, createdb, replication, bypassrls,
 //                   connection limit, valid until, and whether a password is set (never the hash)
 //   memberships     "member in role": admin option (inherit and set options on PostgreSQL 16+)
-//   tablespaces     owner, location (in-place ones as "in place", inside PGDATA as "$PGDATA/..."),
-//                   options; the PG_<major>_<catversion> folder inside a location is not part of it
+//   tablespaces     owner, options, location relative to the cluster: "in place", "$PGDATA/..."
+//                   inside the data folder, "beside the data folder" (in its parent: a replica's
+//                   copy, which pg_basebackup maps there under another name), else the path;
+//                   the PG_<major>_<catversion> folder inside a location is not part of it
 //   settings        pg_db_role_setting, per database, role, or role in database
 //   databases       owner, encoding, locale provider, collate, ctype, locale, ICU rules,
 //                   connection limit, allow connections, is template, tablespace

@@ -335,11 +335,13 @@ std::string union_of(const std::vector<Branch>& list, int v, const VerifyRules& 
     return out.empty() ? out : prefix + out;
 }
 
-// The location of a tablespace as compared (see verify.hpp).
+// The location of a tablespace relative to the cluster (see verify.hpp): a replica's copy of a
+// tablespace lives beside its own data folder, under another name (pg_basebackup's mapping).
 const char* const kTablespaceLocation =
     "(SELECT CASE WHEN l = '' THEN 'none' WHEN l !~ '^/' THEN 'in place'"
-    " WHEN l LIKE current_setting('data_directory') || '/%' THEN '$PGDATA' || substr(l, length(current_setting('data_directory')) + 1)"
-    " ELSE l END FROM (SELECT pg_tablespace_location(t.oid) AS l) x)";
+    " WHEN l LIKE dd || '/%' THEN '$PGDATA' || substr(l, length(dd) + 1)"
+    " WHEN l LIKE regexp_replace(dd, '/[^/]*$', '') || '/%' THEN 'beside the data folder'"
+    " ELSE l END FROM (SELECT pg_tablespace_location(t.oid) AS l, current_setting('data_directory') AS dd) x)";
 
 std::string databases_sql(int v) {
     std::string f = "'owner: ' || pg_get_userbyid(d.datdba) || E'\\nencoding: ' || pg_encoding_to_char(d.encoding)";
