@@ -31,7 +31,7 @@ trivial_scenario() {
 kind: perf
 db_params:
   - db_type: pgdg
-    db_version: '15.20'
+    db_version: '15.12'
 args:
   timing: --warmup=0 --repetitions=$n
 db_initial_script: fill_db.sh
@@ -50,8 +50,9 @@ trivial_scenario "$scratch/trivial"
 report=$(sed -n 's/^report: \(.*report\.json\)$/\1/p' "$scratch/trivial.out" | head -n1)
 read -r case_ms mean_ms median_ms < <(jq -r '.test_results[0].cases[0] |
   "\(.duration_ms) \(.timing_results[0].stats.mean) \(.timing_results[0].stats.median)"' "$report")
-bindir=$(find "${PGORCH_CACHE_DIR:-/var/cache/pgorch}" -path '*15.20*/bin/postgres' -printf '%h\n' 2>/dev/null | head -n1)
-[[ -n $bindir ]] || bindir=/usr/lib/postgresql/15/bin
+# The same server build (15.12, npm) and a psql of a full 15.x: the target's own binaries.
+bindir=$("$host" provision pgdg 15.12 --json | sed -E 's/.*"bindir":"([^"]*)".*/\1/')
+psql_bindir=$("$host" provision pgdg 15 --json | sed -E 's/.*"bindir":"([^"]*)".*/\1/')
 
 # The same binaries, a throwaway server, psql running the statement n times in one session.
 mkdir -p "$pgdata" && chown postgres "$pgdata" "$scratch"
@@ -60,7 +61,7 @@ runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdata" -w -l "$scratch/pg.log" \
   -o "-c listen_addresses= -k $scratch -p 5487" start >/dev/null
 for ((i = 0; i < n; i++)); do echo 'SELECT 1;'; done >"$scratch/loop.sql"
 t0=$(now)
-runuser -u postgres -- "$bindir/psql" -X -q -h "$scratch" -p 5487 -d postgres -f "$scratch/loop.sql" >/dev/null
+runuser -u postgres -- "$psql_bindir/psql" -X -q -h "$scratch" -p 5487 -d postgres -f "$scratch/loop.sql" >/dev/null
 t1=$(now)
 bare_ms=$(echo "($t1 - $t0) * 1000 / $n" | bc -l)
 plugin_ms=$(echo "$case_ms / $n" | bc -l)
@@ -73,12 +74,12 @@ echo "== 2. quickstart wall time, 1 vs 2 db_params targets"
 cp -r "$root/scenarios/quickstart" "$scratch/qs2"
 cp -r "$root/scenarios/quickstart" "$scratch/qs1"
 rm -rf "$scratch"/qs*/results "$scratch"/qs*/expected
-# qs1 keeps only the second target (15.20)
+# qs1 keeps only the first target
 python3 - "$scratch/qs1/conf.yaml" <<'PY'
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
-s = re.sub(r"  - db_type: pgdg\n    db_version: '15.18'\n", "", s)
+s = re.sub(r"(db_params:\n  - db_type: pgdg\n    db_version: '[0-9.]+'\n)(  - db_type: pgdg\n    db_version: '[0-9.]+'\n)+", r"\1", s)
 open(p, "w").write(s)
 PY
 chmod -R a+rX "$scratch"

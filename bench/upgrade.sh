@@ -1,7 +1,9 @@
 #!/bin/bash
 # Upgrade benchmark: for a pgbench-initialized database at two scales, the wall time and the
-# downtime of each upgrade method (minor 15.18 -> 15.20, pg_upgrade copy and --link, pg_dumpall
-# 15.20 -> 15.20) through pgorch, against the same commands run by hand.
+# downtime of each upgrade method (minor OLD -> NEW, pg_upgrade copy and --link, pg_dumpall
+# NEW -> NEW) through pgorch, against the same commands run by hand. OLD is an npm server build
+# (immutable), NEW a selector resolved today (the newest 15.x with a full toolset); override with
+# OLD_VERSION / NEW_VERSION.
 #
 # usage: bench/upgrade.sh [PGORCH_HOST] [SCALES]     (defaults: build/bin/pgorch-host, "5 20")
 # Through pgorch, "step" is the step plugin's wall time (what the by-hand column times) and
@@ -22,8 +24,10 @@ as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid="$OSUSER" --regid="$(id -g
 now_ms() { date +%s%3N; }
 bindir() { "$HOST" provision pgdg "$1" --json | sed -E 's/.*"bindir":"([^"]*)".*/\1/'; }
 
-OLD=$(bindir 15.18)
-NEW=$(bindir 15.20)
+OLD_VERSION=${OLD_VERSION:-15.12}
+NEW_VERSION=${NEW_VERSION:-15}
+OLD=$(bindir "$OLD_VERSION")
+NEW=$(bindir "$NEW_VERSION")
 PORT=$((30000 + RANDOM % 20000))
 RUNNING=()
 stop_all() { for d in "${RUNNING[@]:-}"; do [ -n "$d" ] && as_pg "$NEW/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; done; }
@@ -46,7 +50,7 @@ by_hand() {
     mkdir -p "$d" && chmod 777 "$d"
     [ "$method" = minor ] && from=$OLD
     make_cluster "$from" "$d/old" "$PORT"
-    as_pg "$from/pgbench" -i -q -s "$scale" -h "$d/old" -p "$PORT" -U postgres postgres >/dev/null 2>&1
+    as_pg "$NEW/pgbench" -i -q -s "$scale" -h "$d/old" -p "$PORT" -U postgres postgres >/dev/null 2>&1
     local t0 t1 down
     case $method in
     minor)
@@ -86,17 +90,17 @@ by_hand() {
 
 # through_pgorch METHOD SCALE -> "step_ms downtime_ms verify_ms"
 through_pgorch() {
-    local method=$1 scale=$2 sc="$WORK/sc-$1-$2" type=$1 args="" from=15.20
+    local method=$1 scale=$2 sc="$WORK/sc-$1-$2" type=$1 args="" from=$NEW_VERSION
     mkdir -p "$sc"
     case $method in
-    minor) from=15.18 ;;
+    minor) from=$OLD_VERSION ;;
     pg_upgrade-copy) type=pg_upgrade ;;
     pg_upgrade-link) type=pg_upgrade; args=$'    args:\n      pg_upgrade: --link\n' ;;
     esac
     printf '#!/bin/sh\nexec pgbench -i -q -s %s postgres\n' "$scale" >"$sc/setup.sh"
     chmod 755 "$sc/setup.sh"
-    printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nsteps:\n  - type: %s\n    db_version: "15.20"\n%s' \
-        "$from" "$type" "$args" >"$sc/conf.yaml"
+    printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nsteps:\n  - type: %s\n    db_version: "%s"\n%s' \
+        "$from" "$type" "$NEW_VERSION" "$args" >"$sc/conf.yaml"
     "$HOST" -q run --work-dir "$WORK/runs" "$sc" >"$WORK/last.log" 2>&1 || { cat "$WORK/last.log" >&2; return 1; }
     local report
     report=$(ls -t "$WORK"/runs/*/results/report.json | head -1)

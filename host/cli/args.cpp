@@ -5,7 +5,7 @@
 namespace pgorch::cli {
 namespace {
 
-const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "help"};
+const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "versions", "gc", "help"};
 
 // Reads an option's value: "--opt=value" or the next argument.
 Expected<std::string> value_of(const std::vector<std::string>& args, size_t& i, const std::string& name,
@@ -27,7 +27,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             if (o.command.empty()) {
                 if (!kCommands.count(a))
                     return Error::invalid("unknown command \"" + a + "\"",
-                                          "Commands are run, validate, list, plugins and provision; see \"pgorch-host --help\".");
+                                          "Commands are run, validate, list, plugins, provision, versions and gc; see \"pgorch-host --help\".");
                 o.command = a == "help" ? "" : a;
                 if (a == "help") o.help = true;
             } else {
@@ -52,9 +52,16 @@ Expected<Options> parse(const std::vector<std::string>& args) {
         else if (name == "--bless") o.bless = true;
         else if (name == "--keep") o.keep = true;
         else if (name == "--json") o.json = true;
+        else if (name == "--dry-run") o.dry_run = true;
+        else if (name == "--scenario") {  // the original tool's spelling: --scenario NAME
+            auto v = take();
+            if (!v) return v.error();
+            o.operands.push_back(*v);
+        }
         else if (name == "--plugin-dir" || name == "--work-dir" || name == "--cache-dir" || name == "--log-file" ||
                  name == "--runtime" || name == "--jobs" || name == "-j" || name == "--describe" || name == "--call" ||
-                 name == "--input" || name == "--edition" || name == "--package" || name == "--junit") {
+                 name == "--input" || name == "--edition" || name == "--package" || name == "--junit" ||
+                 name == "--older-than") {
             auto v = take();
             if (!v) return v.error();
             if (name == "--plugin-dir") o.plugin_dirs.emplace_back(*v);
@@ -66,6 +73,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             else if (name == "--input") o.input = *v;
             else if (name == "--edition") o.edition = *v;
             else if (name == "--package") o.packages.push_back(*v);
+            else if (name == "--older-than") o.older_than = *v;
             else if (name == "--junit") {
                 if (v->empty()) return Error::invalid("option \"--junit\" needs a file name");
                 o.junit_file = *v;
@@ -108,15 +116,30 @@ options:
   --log-file FILE              also log to FILE (every run logs to <run>/logs/pgorch.log)
   --junit FILE                 also write the JUnit XML to FILE (a stable path for CI; every run
                                writes junit.xml, report.md and report.html into <run>/results)
+  --dry-run                    resolve every version (in the run's container when it has one),
+                               print them and stop: nothing is provisioned or run
+  --scenario NAME              the original tool's spelling of SCENARIO
+
+SCENARIO names are looked up in ./items/ (the original tool's folder), then ./, then the
+scenarios pgorch ships.
 
 exit codes: 0 passed, 1 a check failed, 2 invalid input, 3 environment error, 130 interrupted
 )";
     if (command == "validate")
         return R"(usage: pgorch-host validate SCENARIO
 
-Checks conf.yaml (keys, types, files, versions as written) and the plugins it needs (step types,
-db_type, step args) without running anything. Errors are printed as file:line:column.
-exit codes: 0 valid, 2 invalid
+Checks conf.yaml (keys, types, files, versions) and the plugins it needs (step types, db_type,
+step args), then resolves every version on this machine (a selector such as "17" becomes the
+newest 17.x a method can provide) and prints each with the method that provides it. Nothing is
+provisioned or run. Errors are printed as file:line:column.
+exit codes: 0 valid, 2 invalid, 3 a version cannot be had here
+)";
+    if (command == "versions")
+        return R"(usage: pgorch-host versions [DB_TYPE] [MAJOR] [--json]
+
+Lists, for each method of each distribution (or of DB_TYPE, for one MAJOR), what it can provide
+on this machine right now: the exact version, the method, the toolset (full, or server only:
+initdb, pg_ctl and postgres) and whether it is cached. A method that cannot list says why.
 )";
     if (command == "list")
         return R"(usage: pgorch-host list [DIR]
@@ -138,6 +161,16 @@ Plugins are searched in <prefix>/lib/pgorch/plugins, then $PGORCH_PLUGIN_PATH, t
 Installs VERSION through the DB_TYPE distro plugin (e.g. pgdg 15.20) into the cache and prints its
 layout (bindir, libdir, sharedir, exact version, catalog version).
 )";
+    if (command == "gc")
+        return R"(usage: pgorch-host gc [--older-than AGE] [SCENARIO_DIR...] [--work-dir DIR] [--cache-dir DIR]
+
+Removes what old runs left: run folders not running whose run ended (or crashed) more than AGE
+ago (default 7d; 12h, 30m, 0 = all), stopping a crashed run's servers first; and cached
+PostgreSQL versions installed more than AGE ago that no scenario names. The scenarios that count
+are those under the scenario folders pgorch searches (see `list`) and the SCENARIO_DIRs given; a
+version is named by `db_version: '17.12'` and by `db_version: '17'`. While any run is going on,
+the cache is left alone.
+)";
     return R"(usage: pgorch-host [options] COMMAND [ARGS]
 
 pgorch proves PostgreSQL upgrade paths and query plans/timings against real PostgreSQL.
@@ -148,6 +181,8 @@ commands:
   list [DIR]           list scenarios
   plugins              list, describe or call plugins
   provision T VERSION  install a PostgreSQL version through a distro plugin
+  versions [T [MAJOR]] what each method can provide here (exact versions, toolsets)
+  gc [--older-than 7d] remove old run folders and cached versions no scenario names
 
 options:
   -v, --verbose        more output (-vv for trace)

@@ -14,7 +14,7 @@ namespace pgorch::cli {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string command;                 // run, validate, list, plugins, provision ("" = none)
+    std::string command;                 // run, validate, list, plugins, provision, versions, gc ("" = none)
     std::vector<std::string> operands;   // positional arguments after the command
     int verbosity = 0;                   // -q: -1, -v: 1, -vv: 2
     bool color = true;
@@ -33,6 +33,8 @@ struct Options {
     std::vector<std::string> packages;    // provision --package FILE
     bool json = false;                    // machine-readable output where offered
     fs::path junit_file;                  // run --junit FILE
+    bool dry_run = false;                 // run --dry-run
+    std::string older_than = "7d";        // gc --older-than AGE
 };
 
 // Parses argv (without argv[0]). Options may come before or after the command.

@@ -1,5 +1,6 @@
 // pgorch-host run / validate / list / provision.
 #include "cli/commands.hpp"
+#include "core/log.hpp"
 #include "core/paths.hpp"
 #include "engine/engine.hpp"
 #include "scenario/locate.hpp"
@@ -7,6 +8,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pgorch/distro.hpp>
+
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 namespace pgorch::cli {
@@ -20,6 +25,7 @@ static engine::RunOptions run_options(const Options& o) {
     r.jobs = o.jobs;
     r.bless = o.bless;
     r.keep = o.keep;
+    r.dry_run = o.dry_run;
     if (!o.junit_file.empty()) {
         std::error_code ec;  // relative to where pgorch-host was started
         r.junit_file = fs::absolute(o.junit_file, ec);
@@ -40,7 +46,16 @@ int cmd_validate(const Options& o) {
         print_error(sc.error());
         return static_cast<int>(sc.error().code);
     }
+    std::atomic<bool> cancel{false};
+    auto lines = engine::resolve_versions(*sc, registry, run_options(o), cancel);
+    if (!lines) {
+        print_error(lines.error());
+        return static_cast<int>(lines.error().code);
+    }
     std::cout << "scenario \"" << sc->name << "\" is valid: " << scenario::summarize(*sc) << "\n";
+    std::cout << "versions" << (sc->docker ? " (resolved on this machine; `run --dry-run` resolves them in the run's container)" : "")
+              << ":\n";
+    for (const auto& l : *lines) std::cout << "  " << l << "\n";
     return 0;
 }
 
@@ -58,7 +73,7 @@ int cmd_run(const Options& o, std::atomic<bool>& cancel) {
     }
     spdlog::info("scenario \"{}\": {}", sc->name, scenario::summarize(*sc));
     engine::RunOutcome out = engine::run_scenario(*sc, registry, run_options(o), cancel);
-    if (!out.summary.empty()) std::cout << out.summary << "\n";
+    if (!out.summary.empty()) log::print(out.summary + "\n");
     for (const auto& r : out.reports) std::cout << "report: " << r.string() << "\n";
     return static_cast<int>(out.code);
 }
@@ -87,6 +102,43 @@ int cmd_list(const Options& o) {
         std::cerr << "no scenarios found (a scenario is a folder holding conf.yaml)\n";
         return static_cast<int>(ExitCode::invalid_input);
     }
+    return 0;
+}
+
+// The offers of one distro as a table, then the methods that could not list.
+static void print_listing(const std::string& name, const boost::json::object& listing) {
+    std::cout << name << ":\n";
+    std::printf("  %-10s %-10s %-8s %s\n", "VERSION", "METHOD", "TOOLSET", "CACHED");
+    auto offers = sdk::VersionListing::from_json(listing).offers;
+    std::stable_sort(offers.begin(), offers.end(),
+                     [](const auto& a, const auto& b) { return sdk::compare_versions(a.version, b.version) > 0; });
+    for (const auto& x : offers)
+        std::printf("  %-10s %-10s %-8s %s\n", x.version.c_str(), x.method.c_str(), x.full ? "full" : "server",
+                    x.cached ? "yes" : ("no (" + x.cost + ")").c_str());
+    if (offers.empty()) std::cout << "  (nothing)\n";
+    for (const auto& p : sdk::VersionListing::from_json(listing).problems)
+        std::cout << "  could not list" << (p.method.empty() ? "" : " " + p.method) << ": " << p.reason << "\n";
+}
+
+int cmd_versions(const Options& o, std::atomic<bool>& cancel) {
+    if (o.operands.size() > 2) {
+        std::cerr << usage("versions");
+        return static_cast<int>(ExitCode::invalid_input);
+    }
+    plugins::Registry registry;
+    load_plugins(o, registry);
+    std::string db_type = o.operands.empty() ? "" : o.operands[0];
+    std::string major = o.operands.size() > 1 ? o.operands[1] : "";
+    auto all = engine::version_listings(registry, run_options(o), db_type, major, cancel);
+    if (!all) {
+        print_error(all.error());
+        return static_cast<int>(all.error().code);
+    }
+    if (o.json) {
+        std::cout << boost::json::serialize(*all) << "\n";
+        return 0;
+    }
+    for (const auto& kv : *all) print_listing(std::string(kv.key()), kv.value().as_object());
     return 0;
 }
 

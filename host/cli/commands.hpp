@@ -14,6 +14,8 @@ int cmd_validate(const Options& o);
 int cmd_list(const Options& o);
 int cmd_plugins(const Options& o);
 int cmd_provision(const Options& o, std::atomic<bool>& cancel);
+int cmd_versions(const Options& o, std::atomic<bool>& cancel);
+int cmd_gc(const Options& o);
 
 // Loads the plugins of the default search path plus --plugin-dir; logs refusals as warnings.
 void load_plugins(const Options& o, plugins::Registry& registry, bool report_refusals = true);

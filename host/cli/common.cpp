@@ -1,17 +1,31 @@
 // Shared by the subcommands: plugin loading, scenario loading with diagnostics, error printing.
 #include "cli/commands.hpp"
 #include "core/paths.hpp"
+#include "core/secret.hpp"
 #include "scenario/locate.hpp"
 #include "scenario/parser.hpp"
 #include "scenario/validate.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 namespace pgorch::cli {
 
-void print_error(const Error& e) { std::cerr << "error: " << e.str() << "\n"; }
+// What reaches the terminal: secrets redacted, control characters (but newline and tab) shown
+// as \xNN so that a NUL or an escape sequence from a manifest or a script is never printed raw.
+static std::string for_terminal(const std::string& text) {
+    std::string out;
+    for (char c : secrets::redact(text)) {
+        auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7F) out += fmt::format("\\x{:02X}", u);
+        else out += c;
+    }
+    return out;
+}
+
+void print_error(const Error& e) { std::cerr << "error: " << for_terminal(e.str()) << "\n"; }
 
 void load_plugins(const Options& o, plugins::Registry& registry, bool report_refusals) {
     registry.load_dirs(plugins::Registry::default_search_path(o.plugin_dirs));
@@ -22,7 +36,7 @@ void load_plugins(const Options& o, plugins::Registry& registry, bool report_ref
 // Resolves a scenario argument: a folder path, else a name under one of the scenario roots.
 static Expected<fs::path> find_scenario(const std::string& arg) {
     std::error_code ec;
-    if (fs::is_regular_file(fs::path(arg) / "conf.yaml", ec)) return fs::absolute(arg);
+    if (scenario::has_manifest(arg)) return fs::absolute(arg);
     if (fs::path(arg).filename() == "conf.yaml" && fs::is_regular_file(arg, ec))
         return fs::absolute(fs::path(arg).parent_path());
     std::vector<std::string> available;
@@ -51,7 +65,7 @@ Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Regi
         scenario::RegistryCatalog catalog(registry);
         scenario::validate_against_plugins(sc, catalog, diag);
     }
-    for (const auto& w : diag.warnings) std::cerr << "warning: " << w.str() << "\n";
+    for (const auto& w : diag.warnings) std::cerr << "warning: " << for_terminal(w.str()) << "\n";
     for (const auto& e : diag.errors) print_error(e);
     if (!diag.ok()) {
         return Error::invalid(std::to_string(diag.errors.size()) + " error" + (diag.errors.size() == 1 ? "" : "s") +

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
         else if (o.command == "list") rc = cli::cmd_list(o);
         else if (o.command == "plugins") rc = cli::cmd_plugins(o);
         else if (o.command == "provision") rc = cli::cmd_provision(o, g_cancel);
+        else if (o.command == "versions") rc = cli::cmd_versions(o, g_cancel);
+        else if (o.command == "gc") rc = cli::cmd_gc(o);
     } catch (const std::exception& e) {
         // A bug, not a user error: say so plainly.
         spdlog::critical("internal error: {}", e.what());

@@ -1,52 +1,79 @@
 #include "cluster/install.hpp"
 
+#include <pgorch/distro.hpp>
+
+#include <algorithm>
+
 namespace pgorch::cluster {
 
 namespace json = boost::json;
 
-// The layout as JSON, with the same keys a distro plugin's provision() returns.
-json::object Install::to_json() const {
-    return json::object{{"distro", distro},
-                        {"version", version},
-                        {"major", major},
-                        {"edition", edition},
-                        {"bindir", bindir.string()},
-                        {"libdir", libdir.string()},
-                        {"sharedir", sharedir.string()},
-                        {"catalog_version", catalog_version},
-                        {"method", method}};
+bool Install::has(const std::string& tool) const {
+    return tools.empty() || std::binary_search(tools.begin(), tools.end(), tool) || borrowed.count(tool);
 }
 
-// Reads a provision() result; bindir and version are required, the rest defaults.
-Expected<Install> Install::from_json(const json::value& v) {
-    if (!v.is_object()) return Error::invalid("install layout is not a JSON object");
-    const json::object& o = v.as_object();
-    auto str = [&](const char* key) -> std::string {
-        if (auto* p = o.if_contains(key); p && p->is_string()) return std::string(p->as_string());
-        return {};
-    };
-    Install in;
-    in.distro = str("distro");
-    in.version = str("version");
-    in.major = str("major");
-    in.edition = str("edition");
-    in.bindir = str("bindir");
-    in.libdir = str("libdir");
-    in.sharedir = str("sharedir");
-    in.method = str("method");
-    if (in.bindir.empty()) return Error::invalid("install layout has no \"bindir\"");
-    if (in.version.empty()) return Error::invalid("install layout has no \"version\"");
-    if (in.major.empty()) in.major = in.version.substr(0, in.version.find('.'));
-    if (auto* p = o.if_contains("catalog_version")) {
-        if (p->is_int64() || p->is_uint64()) in.catalog_version = static_cast<uint32_t>(p->to_number<uint64_t>());
-        else if (p->is_string()) {
-            try {
-                in.catalog_version = static_cast<uint32_t>(std::stoul(std::string(p->as_string())));
-            } catch (...) {
-                return Error::invalid("install layout has a bad \"catalog_version\"");
-            }
-        }
+bool Install::full() const {
+    const auto& all = sdk::full_toolset();
+    return std::all_of(all.begin(), all.end(), [&](const std::string& t) { return has(t); });
+}
+
+std::string Install::toolset() const { return full() ? "full" : "server"; }
+
+std::string Install::label() const {
+    std::string s = distro + " " + version;
+    if (!edition.empty()) s += " " + edition;
+    if (!method.empty()) s += " (" + method + ")";
+    return s;
+}
+
+// The layout as JSON, with the same keys a distro plugin's provision() returns, plus what the host added.
+json::object Install::to_json() const {
+    sdk::InstallLayout l;
+    l.distro = distro;
+    l.version = version;
+    l.major = major;
+    l.edition = edition;
+    l.method = method;
+    l.bindir = bindir.string();
+    l.libdir = libdir.string();
+    l.sharedir = sharedir.string();
+    l.catalog_version = catalog_version;
+    l.tools = tools;
+    json::object o = l.to_json();
+    o["toolset"] = toolset();
+    if (!borrowed.empty()) {
+        json::object b;
+        for (const auto& [tool, from] : borrowed) b[tool] = from;
+        o["borrowed"] = std::move(b);
+        o["server_bindir"] = server_bindir.string();
     }
+    return o;
+}
+
+// Reads a provision() result (or the JSON of to_json()); bindir and version are required.
+Expected<Install> Install::from_json(const json::value& v) {
+    sdk::InstallLayout l;
+    try {
+        l = sdk::InstallLayout::from_json(v);
+    } catch (const sdk::Failure& f) {
+        return Error::invalid(f.what());
+    }
+    Install in;
+    in.distro = l.distro;
+    in.version = l.version;
+    in.major = l.major;
+    in.edition = l.edition;
+    in.method = l.method;
+    in.bindir = l.bindir;
+    in.libdir = l.libdir;
+    in.sharedir = l.sharedir;
+    in.catalog_version = l.catalog_version;
+    in.tools = l.tools;
+    const json::object& o = v.as_object();
+    if (auto* b = o.if_contains("borrowed"); b && b->is_object())
+        for (const auto& kv : b->as_object())
+            if (kv.value().is_string()) in.borrowed[std::string(kv.key())] = std::string(kv.value().as_string());
+    if (auto* s = o.if_contains("server_bindir"); s && s->is_string()) in.server_bindir = std::string(s->as_string());
     return in;
 }
 

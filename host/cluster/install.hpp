@@ -1,4 +1,6 @@
-// An installed PostgreSQL version, as a distro plugin returns it.
+// An installed PostgreSQL version, as a distro plugin returns it (sdk::InstallLayout), plus what
+// the host added: tools borrowed from another installation (engine/tools.hpp) behind a bindir of
+// links, and where each tool came from.
 #pragma once
 
 #include "core/error.hpp"
@@ -7,7 +9,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace pgorch::cluster {
 
@@ -20,7 +24,20 @@ struct Install {
     std::string edition;           // "" for pgdg
     fs::path bindir, libdir, sharedir;
     uint32_t catalog_version = 0;  // CATALOG_VERSION_NO, from pg_controldata or the headers
-    std::string method;            // how it was provided: deb, source, path, package, apt
+    std::string method;            // how it was provided: deb, binaries, source, path, package, apt
+    std::vector<std::string> tools;  // executables in bindir, sorted (empty: the plugin did not say)
+    // Tools the host borrowed into bindir (a folder of links), each with where it came from:
+    // "psql" -> "pgdg 15.20 (deb)". bindir is then that folder; server_bindir the distro's own.
+    std::map<std::string, std::string> borrowed;
+    fs::path server_bindir;        // the distro's bindir ("" = bindir)
+
+    bool has(const std::string& tool) const;
+    // Every tool of a full toolset is here (own or borrowed); an old plugin's layout (no tools) counts as full.
+    bool full() const;
+    // "full" or "server".
+    std::string toolset() const;
+    // "pgdg 15.20 (deb)": how reports and messages name this installation.
+    std::string label() const;
 
     boost::json::object to_json() const;
     // Parses a distro plugin's provision() result; an Error names the missing field.

@@ -395,8 +395,9 @@ std::map<std::string, std::string> PgCluster::client_env() const {
         {"PGORCH_SERVER_LOG", server_log().string()},
     };
     std::error_code ec;
-    // Only an installation with its own libpq (a source build) needs its libdir on the path.
-    if (!spec_.install.libdir.empty() && fs::exists(spec_.install.libdir / "libpq.so", ec)) {
+    // Only an installation with its own libpq (a source build) needs its libdir on the path; with
+    // borrowed tools it stays off, so that each lender's tool loads its own libraries.
+    if (!spec_.install.libdir.empty() && spec_.install.borrowed.empty() && fs::exists(spec_.install.libdir / "libpq.so", ec)) {
         const char* ld = std::getenv("LD_LIBRARY_PATH");
         env["LD_LIBRARY_PATH"] = spec_.install.libdir.string() + (ld && *ld ? std::string(":") + ld : "");
     }

@@ -1,20 +1,19 @@
 #include "core/log.hpp"
 
+#include "core/secret.hpp"
+
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <vector>
 
 namespace pgorch::log {
 namespace {
-
-std::mutex g_secrets_mutex;
-std::vector<std::string> g_secrets;
 
 // Forwards each message to the wrapped sinks after redacting secrets from its text.
 class RedactingSink : public spdlog::sinks::base_sink<std::mutex> {
@@ -24,7 +23,7 @@ public:
 
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        std::string text = redact(std::string_view(msg.payload.data(), msg.payload.size()));
+        std::string text = secrets::redact(std::string_view(msg.payload.data(), msg.payload.size()));
         spdlog::details::log_msg copy = msg;
         copy.payload = spdlog::string_view_t(text.data(), text.size());
         if (console_ && console_->should_log(msg.level)) console_->log(copy);
@@ -63,7 +62,7 @@ void setup(int verbosity, bool color) {
     g_sink->set_console(console);
     spdlog::default_logger()->set_level(spdlog::level::trace);
     spdlog::default_logger()->flush_on(spdlog::level::warn);
-    register_env_secrets();
+    secrets::add_from_environment();
 }
 
 // Sends everything at debug and above to the run's log file too.
@@ -75,33 +74,14 @@ void set_file(const std::filesystem::path& file) {
     g_sink->set_file(sink);
 }
 
+void print(std::string_view text) {
+    const std::string clean = secrets::redact(text);
+    std::fwrite(clean.data(), 1, clean.size(), stdout);
+    std::fflush(stdout);
+}
+
 void close_file() {
     if (g_sink) g_sink->set_file(nullptr);
-}
-
-void add_secret(std::string value) {
-    if (value.size() < 3) return;  // too short to redact without mangling ordinary text
-    std::lock_guard l(g_secrets_mutex);
-    for (const auto& s : g_secrets)
-        if (s == value) return;
-    g_secrets.push_back(std::move(value));
-}
-
-// Replaces every registered secret in text by "***".
-std::string redact(std::string_view text) {
-    std::string out(text);
-    std::lock_guard l(g_secrets_mutex);
-    for (const auto& s : g_secrets) {
-        for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos + 3))
-            out.replace(pos, s.size(), "***");
-    }
-    return out;
-}
-
-void register_env_secrets() {
-    for (const char* name : {"NEXUS_USER_PASSWORD", "PGPASSWORD", "DOCKER_PASSWORD", "PGORCH_REGISTRY_PASSWORD",
-                             "PGORCH_REGISTRY_TOKEN"})
-        if (const char* v = std::getenv(name); v && *v) add_secret(v);
 }
 
 }  // namespace pgorch::log

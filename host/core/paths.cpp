@@ -42,6 +42,9 @@ fs::path default_cache_dir() {
 std::vector<fs::path> scenario_roots() {
     std::vector<fs::path> roots;
     if (auto p = env_path("PGORCH_SCENARIOS"); !p.empty()) roots.push_back(p);
+    // The original tool's habit first: its scenarios live in ./items/; then ./ itself.
+    roots.push_back(fs::current_path() / "items");
+    roots.push_back(fs::current_path());
     roots.push_back(fs::current_path() / "scenarios");
     fs::path exe = executable();
     if (!exe.empty()) {

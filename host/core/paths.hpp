@@ -15,8 +15,9 @@ fs::path executable();
 fs::path default_work_dir();
 // $PGORCH_CACHE_DIR, else /var/cache/pgorch as root, else $XDG_CACHE_HOME/pgorch (~/.cache/pgorch).
 fs::path default_cache_dir();
-// Where scenario names are looked up, in order: $PGORCH_SCENARIOS, ./scenarios,
-// <exe>/../share/pgorch/scenarios, and the source tree's scenarios/ of a build-tree host.
+// Where scenario names are looked up, in order: $PGORCH_SCENARIOS, ./items (the original tool's
+// folder), ./, ./scenarios, <exe>/../share/pgorch/scenarios, and the source tree's scenarios/ of
+// a build-tree host.
 std::vector<fs::path> scenario_roots();
 
 }  // namespace pgorch::paths

@@ -5,8 +5,12 @@
 #include "core/args.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
+#include "core/secret.hpp"
+#include "engine/leftovers.hpp"
 #include "engine/provision.hpp"
+#include "engine/secret_options.hpp"
 #include "engine/services.hpp"
+#include "engine/version_plan.hpp"
 #include "plugins/registry.hpp"
 #include "runtime/docker_runtime.hpp"
 #include "runtime/local_runtime.hpp"
@@ -16,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -24,6 +29,9 @@
 #include <thread>
 
 namespace pgorch::engine {
+
+namespace json = boost::json;
+
 namespace {
 
 // "<scenario>-20261121-084512-<pid>": sortable, unique on this machine.
@@ -82,13 +90,7 @@ void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registr
         auto words = split_args(text.value);
         if (!words) continue;  // refused by validation already
         boost::json::object o;
-        for (std::string w : *words) {
-            while (!w.empty() && w.front() == '-') w.erase(0, 1);
-            std::size_t eq = w.find('=');
-            std::string key = w.substr(0, eq);
-            std::replace(key.begin(), key.end(), '-', '_');
-            if (!key.empty()) o[key] = eq == std::string::npos ? std::string("true") : w.substr(eq + 1);
-        }
+        for (auto& [key, value] : option_pairs(*words)) o[key] = value;
         provisioner.set_options(name, std::move(o));
     }
 }
@@ -240,8 +242,12 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
                     " (set --work-dir or PGORCH_WORK_DIR to a writable folder)",
                 {}};
     }
+    register_secret_options(sc, registry);
     log::set_file(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
+    auto lock = RunLock::create(ctx.run_dir);  // held until the run ends; a crash leaves it free
+    if (!lock) return {lock.error().code, lock.error().str(), {}};
+    clean_crashed_runs(options.work_dir, ctx.run_dir);
 
     auto rt = choose_runtime(sc, options, ctx.run_id, ctx.run_dir);
     if (!rt) return {rt.error().code, rt.error().str(), {}};
@@ -263,14 +269,90 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
         out = sc.kind == scenario::Kind::perf ? run_perf(ctx) : run_upgrade(ctx);
         ctx.clusters->stop_all();
     }
+    secrets::scrub_tree(ctx.run_dir / "logs");  // the server logs PostgreSQL wrote itself
     if (cancel.load()) out.code = ExitCode::interrupted;
-    if (!options.keep && out.code != ExitCode::check_failed) {
-        // Data folders are large; logs and results stay. A failed check keeps them for inspection.
-        fs::remove_all(ctx.run_dir / "clusters", ec);
-    }
+    finish_data_folders(ctx.run_dir, out.code, options.keep);
+    (void)lock->mark(RunState::finished);
     out.reports.push_back(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: {}", ctx.run_id, out.code == ExitCode::passed ? "passed" : "not passed");
     log::close_file();
+    return out;
+}
+
+RunOutcome dry_run_outcome(const std::vector<std::string>& lines) {
+    std::string text = "versions:\n";
+    for (const auto& l : lines) text += "  " + l + "\n";
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+    return {ExitCode::passed, "dry run: every version resolved; nothing was provisioned or run", {}};
+}
+
+namespace {
+
+// Resources on the local runtime in a throwaway folder, for commands outside any run.
+struct Scratch {
+    fs::path dir;
+    RunLock lock;  // so that gc leaves the cache alone meanwhile
+    std::optional<RunResources> res;
+    ~Scratch() {
+        if (res) res->clusters.reset();
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+Status open_scratch(Scratch& s, plugins::Registry& registry, const RunOptions& options, const std::string& what,
+                    std::atomic<bool>& cancel) {
+    s.dir = options.work_dir / (what + "-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::create_directories(s.dir, ec);
+    fs::create_directories(options.cache_dir, ec);
+    auto lock = RunLock::create(s.dir);
+    if (!lock) return lock.error();
+    s.lock = std::move(*lock);
+    auto res = make_resources(runtime::make_local_runtime(s.dir), registry, options, s.dir, s.dir / "results",
+                              fs::current_path(), cancel);
+    if (!res) return res.error();
+    s.res = std::move(*res);
+    return {};
+}
+
+}  // namespace
+
+Expected<std::vector<std::string>> resolve_versions(const scenario::Scenario& sc, plugins::Registry& registry,
+                                                    const RunOptions& options, std::atomic<bool>& cancel) {
+    Scratch s;
+    if (Status st = open_scratch(s, registry, options, "validate", cancel); !st) return st.error();
+    CancelWatcher watcher(cancel, *s.res->runtime);
+    set_distro_options(sc, registry, *s.res->provisioner);
+    ToolBroker broker(*s.res->provisioner, *s.res->runtime, s.dir / "tools");
+    std::vector<std::string> lines;
+    std::vector<VersionPlan> plans;
+    if (sc.kind == scenario::Kind::upgrade) plans.push_back(VersionPlan::for_upgrade(sc, registry));
+    else
+        for (std::size_t i = 0; i < sc.db_params.size(); ++i) plans.push_back(VersionPlan::for_target(sc, i));
+    for (auto& p : plans) {
+        if (Status st = p.resolve(*s.res->provisioner); !st) return st.error();
+        for (auto& l : p.describe(&broker)) lines.push_back(std::move(l));
+    }
+    return lines;
+}
+
+Expected<json::object> version_listings(plugins::Registry& registry, const RunOptions& options, const std::string& db_type,
+                                        const std::string& major, std::atomic<bool>& cancel) {
+    Scratch s;
+    if (Status st = open_scratch(s, registry, options, "versions", cancel); !st) return st.error();
+    CancelWatcher watcher(cancel, *s.res->runtime);
+    json::object out;
+    for (const plugins::Plugin* p : registry.list()) {
+        if (p->kind() != plugins::Kind::distro || (!db_type.empty() && p->name() != db_type)) continue;
+        auto l = s.res->provisioner->listing(p->name(), major);
+        if (!l) return l.error();
+        out[p->name()] = l->to_json();
+    }
+    if (!db_type.empty() && out.empty())
+        return Error::invalid("no distro plugin \"" + db_type + "\"",
+                              "Run `pgorch-host plugins` to see the distributions this host has.");
     return out;
 }
 
@@ -278,21 +360,17 @@ Expected<cluster::Install> provision_version(plugins::Registry& registry, const 
                                              const std::string& db_type, const std::string& version,
                                              const std::string& edition, const std::vector<std::string>& packages,
                                              std::atomic<bool>& cancel) {
-    fs::path run_dir = options.work_dir / ("provision-" + std::to_string(getpid()));
-    std::error_code ec;
-    fs::create_directories(run_dir, ec);
-    fs::create_directories(options.cache_dir, ec);
-    auto res = make_resources(runtime::make_local_runtime(run_dir), registry, options, run_dir, run_dir / "results",
-                              fs::current_path(), cancel);
-    if (!res) return res.error();
-    Expected<cluster::Install> install = Error::environment("not provisioned");
-    {
-        CancelWatcher watcher(cancel, *res->runtime);
-        install = res->provisioner->provision(db_type, version, edition, packages);
-    }
-    res->clusters.reset();
-    fs::remove_all(run_dir, ec);
-    return install;
+    Scratch s;
+    if (Status st = open_scratch(s, registry, options, "provision", cancel); !st) return st.error();
+    CancelWatcher watcher(cancel, *s.res->runtime);
+    VersionSlot slot;  // a selector ("17") is resolved as in a scenario
+    slot.role = "provision";
+    slot.db_type = db_type;
+    slot.written = version;
+    slot.edition = edition;
+    slot.packages = packages;
+    if (Status st = Resolver(*s.res->provisioner).resolve(slot); !st) return st.error();
+    return s.res->provisioner->provision(ProvisionRequest{db_type, slot.version, edition, packages, slot.method});
 }
 
 }  // namespace pgorch::engine

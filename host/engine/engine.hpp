@@ -6,6 +6,8 @@
 #include "core/error.hpp"
 #include "scenario/model.hpp"
 
+#include <boost/json.hpp>
+
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -31,6 +33,7 @@ struct RunOptions {
     bool bless = false;             // write actual plans as expected files
     bool keep = false;              // keep clusters' data folders after the run
     fs::path junit_file;            // --junit: also write the JUnit XML here ("" = only in results/)
+    bool dry_run = false;           // resolve every version and stop: nothing is provisioned or run
 };
 
 // Everything a flow needs during one run. Owned by run_scenario(); flows only borrow.
@@ -66,6 +69,17 @@ Expected<cluster::Install> provision_version(plugins::Registry& registry, const 
                                              const std::string& edition, const std::vector<std::string>& packages,
                                              std::atomic<bool>& cancel);
 
+// validate: every version of the scenario resolved on this machine (local runtime), nothing
+// provisioned: the lines `run --dry-run` prints, or the Error `run` would stop with.
+Expected<std::vector<std::string>> resolve_versions(const scenario::Scenario& sc, plugins::Registry& registry,
+                                                    const RunOptions& options, std::atomic<bool>& cancel);
+
+// pgorch-host versions: what each method of each distro (or of `db_type`) can provide here,
+// for one major or all ("" ): {"pgdg": {"offers": [...], "problems": [...]}, ...}.
+Expected<boost::json::object> version_listings(plugins::Registry& registry, const RunOptions& options,
+                                               const std::string& db_type, const std::string& major,
+                                               std::atomic<bool>& cancel);
+
 // A perf target's own resources: a container of its `docker_image`, with its own clusters,
 // services and provisioner. Destroying it stops its clusters and removes its container.
 class TargetScope {
@@ -80,6 +94,9 @@ public:
 // container cannot be started.
 Expected<std::unique_ptr<TargetScope>> open_target_scope(const RunContext& ctx, const scenario::DbTarget& target,
                                                          std::size_t index, RunContext& target_ctx);
+
+// run --dry-run: prints the resolved versions (one line each) and says nothing ran.
+RunOutcome dry_run_outcome(const std::vector<std::string>& lines);
 
 // Flows (each in its own file): the perf module and the upgrade module.
 RunOutcome run_perf(RunContext& ctx);

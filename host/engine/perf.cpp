@@ -4,9 +4,11 @@
 #include "engine/engine.hpp"
 #include "engine/perf_target.hpp"
 #include "engine/services.hpp"
+#include "engine/version_plan.hpp"
 
 #include "core/args.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "plugins/registry.hpp"
 #include "report/perf_options.hpp"
 #include "report/perf_plan.hpp"
@@ -20,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -72,39 +75,99 @@ Status prepare_plugin(RunContext& ctx, const std::string& name, plugins::Plugin*
     return {};
 }
 
-// Runs the targets on up to `jobs` threads; each thread takes the next target not yet started.
-void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report::TargetResult>& out) {
-    const auto& targets = ctx.scenario->db_params;
-    out.resize(targets.size());
+// What one target needs before any target runs: its container (a docker_image of its own), its
+// versions resolved, provisioned and given their tools.
+struct PreparedTarget {
+    std::unique_ptr<TargetScope> scope;
+    RunContext ctx;
+    VersionPlan plan;
+    std::optional<Error> error;
+    std::vector<std::string> lines;  // --dry-run
+};
+
+// Runs fn(i) for every target on up to `jobs` threads; each thread takes the next index.
+void for_each_target(RunContext& ctx, const std::function<void(std::size_t)>& fn) {
+    const std::size_t n = ctx.scenario->db_params.size();
     std::size_t jobs = ctx.options.jobs > 0 ? static_cast<std::size_t>(ctx.options.jobs)
                                             : std::max(1u, std::thread::hardware_concurrency());
-    jobs = std::min(jobs, targets.size());
+    jobs = std::min(jobs, n);
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
-        for (std::size_t i = next++; i < targets.size(); i = next++) {
-            try {
-                // A target naming its own docker image runs in its own container (engine.cpp).
-                RunContext target_ctx;
-                auto scope = open_target_scope(ctx, targets[i], i, target_ctx);
-                if (!scope) {
-                    out[i].db_type = targets[i].db_type.empty() ? "pgdg" : targets[i].db_type.value;
-                    out[i].version = targets[i].db_version.value;
-                    out[i].cluster_id = perf::target_cluster_id(i, out[i].version);
-                    out[i].error = scope.error();
-                    spdlog::error("[{}] {}", out[i].cluster_id, scope.error().message);
-                    continue;
-                }
-                out[i] = perf::run_target(target_ctx, targets[i], i, plugins);
-            } catch (const std::exception& e) {  // a bug: keep the other targets going
-                out[i].version = targets[i].db_version.value;
-                out[i].error = Error::failed(std::string("internal error: ") + e.what());
-            }
-        }
+        for (std::size_t i = next++; i < n; i = next++) fn(i);
     };
     std::vector<std::thread> threads;
     for (std::size_t j = 1; j < jobs; ++j) threads.emplace_back(worker);
     worker();
     for (auto& t : threads) t.join();
+}
+
+// Phase 1 of a target: scope, resolution, then provisioning (or, for --dry-run, the plan).
+void prepare_target(RunContext& ctx, std::size_t i, PreparedTarget& p) {
+    const auto& target = ctx.scenario->db_params[i];
+    try {
+        auto scope = open_target_scope(ctx, target, i, p.ctx);
+        if (!scope) {
+            p.error = scope.error();
+            return;
+        }
+        p.scope = std::move(*scope);
+        p.plan = VersionPlan::for_target(*ctx.scenario, i);
+        if (Status s = p.plan.resolve(*p.ctx.provisioner); !s) {
+            p.error = s.error();
+            return;
+        }
+        ToolBroker broker(*p.ctx.provisioner, *p.ctx.runtime, p.ctx.run_dir / "tools");
+        if (ctx.options.dry_run) {
+            p.lines = p.plan.describe(&broker);
+            return;
+        }
+        if (Status s = p.plan.provision(*p.ctx.provisioner, broker, ctx.cancel); !s) p.error = s.error();
+    } catch (const std::exception& e) {  // a bug: say so, keep the others going
+        p.error = Error::failed(std::string("internal error: ") + e.what());
+    }
+}
+
+// The result of a target that did not run: its error, or the one that stopped the run.
+report::TargetResult not_run(const scenario::DbTarget& target, std::size_t i, const Error& e) {
+    report::TargetResult r;
+    r.db_type = target.db_type.empty() ? "pgdg" : target.db_type.value;
+    r.written = target.db_version.value;
+    r.version = target.db_version.value;
+    if (target.db_edition) r.edition = target.db_edition->value;
+    r.cluster_id = perf::target_cluster_id(i, r.version);
+    r.error = e;
+    spdlog::error("[{}] {}", r.cluster_id, e.message);
+    return r;
+}
+
+// Prepares every target (versions resolved and provisioned before any of them runs), then runs
+// them side by side. A target that cannot be prepared stops the run before anything ran.
+// `lines` gets the --dry-run plan.
+void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report::TargetResult>& out,
+                 std::vector<std::string>& lines) {
+    const auto& targets = ctx.scenario->db_params;
+    std::vector<PreparedTarget> prepared(targets.size());
+    for_each_target(ctx, [&](std::size_t i) { prepare_target(ctx, i, prepared[i]); });
+    out.resize(targets.size());
+    const PreparedTarget* failed = nullptr;
+    for (const auto& p : prepared)
+        if (p.error && !failed) failed = &p;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        for (const auto& l : prepared[i].lines) lines.push_back(l);
+        if (prepared[i].error) out[i] = not_run(targets[i], i, *prepared[i].error);
+        else if (failed)
+            out[i] = not_run(targets[i], i, Error::environment("not run: " + failed->plan.slots.front().role +
+                                                               " could not be prepared"));
+    }
+    if (failed || ctx.options.dry_run) return;
+    for_each_target(ctx, [&](std::size_t i) {
+        try {
+            out[i] = perf::run_target(prepared[i].ctx, targets[i], i, *prepared[i].plan.slots.front().install, plugins);
+        } catch (const std::exception& e) {  // a bug: keep the other targets going
+            out[i] = not_run(targets[i], i, Error::failed(std::string("internal error: ") + e.what()));
+        }
+        prepared[i].scope.reset();  // a target's own container goes as soon as it is done
+    });
 }
 
 // Writes the first expected file of each mismatching plan (once per file: a later target whose
@@ -133,12 +196,7 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
                 }
                 report::BlessedFile bf{t.db_type + " " + t.version, t.cases[ci].name, x.query, file.as_written,
                                        file.path, !fs::exists(file.path), {}};
-                std::error_code ec;
-                fs::create_directories(file.path.parent_path(), ec);
-                std::ofstream f(file.path, std::ios::binary | std::ios::trunc);
-                f << text;
-                f.close();
-                if (!f) bf.error = "cannot write \"" + file.path.string() + "\"";
+                if (Status st = files::write_text(file.path, text); !st) bf.error = st.error().message;
                 else {
                     written[file.path] = text;
                     mark();
@@ -191,8 +249,7 @@ void print_console(const report::PerfResults& results) {
             for (const auto& h : c.hooks)
                 if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
         }
-    std::fputs(out.c_str(), stdout);
-    std::fflush(stdout);
+    log::print(out);
 }
 
 // "perf: 2 targets, 8 plans (1 mismatch), 4 timings (0 over the limit)".
@@ -241,7 +298,13 @@ RunOutcome run_perf(RunContext& ctx) {
     report::PerfResults results;
     results.scenario = sc.name;
     results.scenario_dir = sc.dir;
-    run_targets(ctx, plugins, results.targets);
+    std::vector<std::string> plan_lines;
+    run_targets(ctx, plugins, results.targets, plan_lines);
+    if (ctx.options.dry_run) {
+        for (const auto& t : results.targets)
+            if (t.error) return fail(*t.error);
+        return dry_run_outcome(plan_lines);
+    }
     if (ctx.options.bless) bless(ctx, plugins, results);
     results.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 

@@ -3,6 +3,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
+#include "core/files.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
@@ -83,8 +84,9 @@ ScriptRun TargetRun::script(const std::string& kind, const scenario::FileRef& fi
     for (char& c : flat)
         if (c == '/') c = '_';
     fs::path log = log_dir / (kind + "-" + flat + ".log");
-    std::ofstream(log, std::ios::binary) << "# " << file.path.string() << "\n--- stdout\n"
-                                         << r->out << "--- stderr\n" << r->err;
+    if (Status st = files::write_text(log, "# " + file.path.string() + "\n--- stdout\n" + r->out + "--- stderr\n" + r->err);
+        !st)
+        spdlog::warn("{}", st.error().str());
     s.log = log.string();
     if (Status st = cluster::script_failure(file.path, *r); !st) s.error = st.error().message;
     return s;
@@ -211,14 +213,17 @@ std::string target_cluster_id(std::size_t index, const std::string& version) {
     return id.substr(0, 64);
 }
 
-// Provision, cluster, setup scripts and configuration, then the cases in order.
+// Cluster, setup scripts and configuration, then the cases in order, on the provisioned `install`.
 TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::size_t index,
-                        const PerfPlugins& plugins) {
+                        const cluster::Install& install, const PerfPlugins& plugins) {
     auto t0 = Clock::now();
     const scenario::Scenario& sc = *ctx.scenario;
     TargetResult out;
     out.db_type = target.db_type.empty() ? "pgdg" : target.db_type.value;
-    out.version = target.db_version.value;
+    out.written = target.db_version.value;
+    out.version = install.version;
+    out.exact_version = install.version;
+    out.install = install.to_json();
     if (target.db_edition) out.edition = target.db_edition->value;
     out.cluster_id = target_cluster_id(index, out.version);
     auto finish = [&](std::optional<Error> e) {
@@ -227,21 +232,11 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
         if (out.error) spdlog::error("[{}] {}", out.cluster_id, out.error->message);
         return out;
     };
-
-    std::vector<std::string> packages;
-    for (const auto& p : target.packages) packages.push_back(p.path.string());
-    auto install = ctx.provisioner->provision(out.db_type, out.version, out.edition.value_or(""), packages);
-    if (!install) {
-        Error e = install.error();
-        e.code = e.code == ExitCode::interrupted ? e.code : ExitCode::environment;
-        return finish(e);
-    }
-    out.exact_version = install->version;
     if (ctx.cancelled()) return finish(Error{ExitCode::interrupted, "interrupted", {}, std::nullopt});
 
     cluster::ClusterSpec spec;
     spec.id = out.cluster_id;
-    spec.install = *install;
+    spec.install = install;
     if (target.db_port) {  // the seed's "port of the database on the host": honoured, never moved
         spec.port = *target.db_port;
         spec.fixed_port = true;
@@ -277,7 +272,7 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
         }
         return std::nullopt;
     };
-    spdlog::info("[{}] {} {} ({}): initdb and start", out.cluster_id, out.db_type, out.version, install->bindir.string());
+    spdlog::info("[{}] {} {} ({}): initdb and start", out.cluster_id, out.db_type, out.version, install.bindir.string());
     if (auto e = step("initdb", cl->init())) return finish(e);
     if (auto e = step("start", cl->start())) return finish(e);
     if (auto e = scripts("initial_script", sc.initial_script)) return finish(e);

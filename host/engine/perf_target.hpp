@@ -1,4 +1,4 @@
-// One db_params entry of a perf scenario, end to end: provision, fresh cluster, initial_script,
+// One db_params entry of a perf scenario, on its provisioned installation: fresh cluster, initial_script,
 // configuration, db_initial_script, then each case (pre_hook, explain, timing, post_hook).
 // Internal to the perf flow (engine/perf.cpp).
 #pragma once
@@ -27,6 +27,6 @@ std::string target_cluster_id(std::size_t index, const std::string& version);
 
 // Runs one target; never throws for user-caused problems (they land in the result).
 report::TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::size_t index,
-                                const PerfPlugins& plugins);
+                                const cluster::Install& install, const PerfPlugins& plugins);
 
 }  // namespace pgorch::engine::perf

@@ -22,6 +22,11 @@ Error call_error(const std::string& db_type, const plugins::CallOutcome& out) {
     }
 }
 
+Error no_distro(const std::string& db_type) {
+    return Error::invalid("no distro plugin \"" + db_type + "\"",
+                          "Run `pgorch-host plugins` to see the distributions this host has.");
+}
+
 }  // namespace
 
 Provisioner::Provisioner(plugins::Registry& registry, plugins::ServiceProvider& services)
@@ -32,55 +37,88 @@ void Provisioner::set_options(const std::string& db_type, json::object options) 
     options_[db_type] = std::move(options);
 }
 
-// Looks up the distro plugin and calls its provision callback once per key.
+json::object Provisioner::options_of(const std::string& db_type) {
+    std::lock_guard lk(mu_);
+    auto it = options_.find(db_type);
+    return it == options_.end() ? json::object{} : it->second;
+}
+
 Expected<cluster::Install> Provisioner::provision(const std::string& db_type, const std::string& version,
                                                   const std::string& edition, const std::vector<std::string>& packages) {
-    std::lock_guard lk(mu_);
-    auto key = std::make_tuple(db_type, version, edition);
-    if (auto it = done_.find(key); it != done_.end()) return it->second;
-    plugins::Plugin* p = registry_.find(plugins::Kind::distro, db_type);
-    if (!p)
-        return Error::invalid("no distro plugin \"" + db_type + "\"",
-                              "Run `pgorch-host plugins` to see the distributions this host has.");
+    return provision(ProvisionRequest{db_type, version, edition, packages, {}});
+}
+
+// Looks up the distro plugin and calls its provision callback once per key.
+Expected<cluster::Install> Provisioner::provision(const ProvisionRequest& rq) {
+    std::shared_ptr<Slot> slot;
+    {
+        std::lock_guard lk(mu_);
+        auto& s = slots_[Key{rq.db_type, rq.version, rq.edition, rq.method}];
+        if (!s) s = std::make_shared<Slot>();
+        slot = s;
+    }
+    std::lock_guard key_lock(slot->mu);
+    if (slot->done) return *slot->done;
+    plugins::Plugin* p = registry_.find(plugins::Kind::distro, rq.db_type);
+    if (!p) return no_distro(rq.db_type);
     json::array pkgs;
-    for (const auto& s : packages) pkgs.emplace_back(s);
-    json::object input{{"version", version},
-                       {"edition", edition.empty() ? json::value(nullptr) : json::value(edition)},
+    for (const auto& s : rq.packages) pkgs.emplace_back(s);
+    json::object input{{"version", rq.version},
+                       {"edition", rq.edition.empty() ? json::value(nullptr) : json::value(rq.edition)},
                        {"package", std::move(pkgs)},
-                       {"options", options_.count(db_type) ? options_[db_type] : json::object{}}};
+                       {"options", options_of(rq.db_type)}};
+    if (!rq.method.empty()) input["method"] = rq.method;
     auto t0 = std::chrono::steady_clock::now();
     plugins::CallOutcome out = p->call(plugins::Callback::provision, services_, input);
-    if (!out.ok()) return call_error(db_type, out);
+    if (!out.ok()) return call_error(rq.db_type, out);
     auto in = cluster::Install::from_json(out.result);
     if (!in) {
         Error e = in.error();
-        e.message = "distro \"" + db_type + "\" returned a bad layout: " + e.message;
+        e.message = "distro \"" + rq.db_type + "\" returned a bad layout: " + e.message;
         return e;
     }
-    if (in->distro.empty()) in->distro = db_type;
-    if (in->edition.empty()) in->edition = edition;
-    spdlog::info("provisioned {} {} via {} in {:.2f} s: {}", db_type, in->version, in->method,
+    if (in->distro.empty()) in->distro = rq.db_type;
+    if (in->edition.empty()) in->edition = rq.edition;
+    spdlog::info("provisioned {} {} via {} in {:.2f} s: {}", rq.db_type, in->version, in->method,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), in->bindir.string());
-    done_[key] = *in;
+    slot->done = *in;
     return *in;
 }
 
-Expected<std::vector<std::string>> Provisioner::list_versions(const std::string& db_type) {
+// Calls list_versions once per (db_type, major); concurrent callers of one key wait for the first.
+Expected<sdk::VersionListing> Provisioner::listing(const std::string& db_type, const std::string& major) {
     plugins::Plugin* p = registry_.find(plugins::Kind::distro, db_type);
-    if (!p) return Error::invalid("no distro plugin \"" + db_type + "\"");
-    if (!p->has(plugins::Callback::list_versions)) return std::vector<std::string>{};
-    json::object opts;
+    if (!p) return no_distro(db_type);
+    std::shared_ptr<std::pair<std::mutex, std::optional<sdk::VersionListing>>> slot;
     {
         std::lock_guard lk(mu_);
-        if (options_.count(db_type)) opts = options_[db_type];
+        auto& s = listings_[{db_type, major}];
+        if (!s) s = std::make_shared<std::pair<std::mutex, std::optional<sdk::VersionListing>>>();
+        slot = s;
     }
-    plugins::CallOutcome out = p->call(plugins::Callback::list_versions, services_, json::object{{"options", opts}});
-    if (!out.ok()) return call_error(db_type, out);
+    std::lock_guard key_lock(slot->first);
+    if (slot->second) return *slot->second;
+    sdk::VersionListing l;
+    if (!p->has(plugins::Callback::list_versions)) {
+        l.problems.push_back({"", "distro \"" + db_type + "\" cannot list its versions"});
+    } else {
+        json::object input{{"options", options_of(db_type)}};
+        if (!major.empty()) input["major"] = major;
+        plugins::CallOutcome out = p->call(plugins::Callback::list_versions, services_, input);
+        if (!out.ok()) return call_error(db_type, out);
+        l = sdk::VersionListing::from_json(out.result);
+    }
+    slot->second = l;
+    return l;
+}
+
+Expected<std::vector<std::string>> Provisioner::list_versions(const std::string& db_type) {
+    auto l = listing(db_type);
+    if (!l) return l.error();
     std::vector<std::string> v;
-    if (out.result.is_object())
-        if (auto* a = out.result.as_object().if_contains("versions"); a && a->is_array())
-            for (const auto& x : a->as_array())
-                if (x.is_string()) v.emplace_back(x.as_string());
+    for (const auto& o : l->offers)
+        if (std::find(v.begin(), v.end(), o.version) == v.end()) v.push_back(o.version);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return sdk::compare_versions(a, b) < 0; });
     return v;
 }
 

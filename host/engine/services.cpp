@@ -1,5 +1,7 @@
 #include "engine/services.hpp"
 
+#include "core/files.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -193,11 +195,7 @@ int32_t RunServices::write_artifact(std::string_view plugin, std::string_view na
         return PGORCH_ERR_INVALID;
     }
     fs::path target = results_dir_ / rel;
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    std::ofstream out(target, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!out) {
+    if (Status st = files::write_text(target, data); !st) {
         spdlog::error("[{}] cannot write artifact \"{}\"", plugin, target.string());
         return PGORCH_ERR_ENVIRONMENT;
     }

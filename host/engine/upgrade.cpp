@@ -3,12 +3,15 @@
 // Order of everything, precisely:
 //   1. every step's plugin is looked up and the `verify:` patterns are checked (nothing runs on
 //      a bad scenario: exit 2);
-//   2. the start version (db_type, db_version, db_edition, package) is provisioned (exit 3 on
-//      failure), a cluster "c0-<version>" is created with `args.initdb`, initialized, started;
+//   2. every version of the chain is resolved (selectors such as "17", the step rules: same
+//      version, one major, never down; exit 2 or 3), then provisioned with the tools each
+//      needs (engine/version_plan.hpp; exit 3), all before anything runs (`run --dry-run`
+//      stops here and prints them); a cluster "c0-<version>" is created on the start version
+//      with `args.initdb`, initialized, started;
 //   3. initial_pre_scripts run on that fresh, empty, running cluster;
 //   4. initial_setup_script fills it with data;
 //   5. initial_post_scripts run after the setup, before step 1;
-//   6. for every step, in order: provision the target; the scenario-wide pre_scripts then the
+//   6. for every step, in order: the scenario-wide pre_scripts then the
 //      step's; the "before" snapshot; the step plugin; the scenario-wide post_scripts then the
 //      step's (on the cluster the step left the data in); the verifiers (scenario-wide, then the
 //      step's; any non-zero exit fails the step); the verification: the server accepts
@@ -23,6 +26,7 @@
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "engine/upgrade_steps.hpp"
@@ -83,14 +87,21 @@ RunOutcome run_upgrade(RunContext& ctx) {
         outcome.code = exit_code_of(results, setup_code);
         if (ctx.cancelled()) outcome.code = ExitCode::interrupted;
         std::string summary = "\n" + report::upgrade_summary(results);
-        std::fputs(summary.c_str(), stdout);
-        std::fflush(stdout);
+        log::print(summary);
         outcome.summary = report::upgrade_one_line(results);
         return outcome;
     };
 
     UpgradeChain chain(ctx, results);
     if (Status s = chain.prepare(); !s) {
+        results.error = s.error().str();
+        return finish(s.error().code);
+    }
+    if (ctx.options.dry_run) {
+        ToolBroker broker(*ctx.provisioner, *ctx.runtime, ctx.run_dir / "tools");
+        return dry_run_outcome(chain.plan().describe(&broker));
+    }
+    if (Status s = chain.provision(); !s) {
         results.error = s.error().str();
         return finish(s.error().code);
     }

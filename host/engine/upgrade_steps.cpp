@@ -4,6 +4,7 @@
 #include "cluster/cluster.hpp"
 #include "cluster/scripts.hpp"
 #include "core/args.hpp"
+#include "core/files.hpp"
 #include "engine/provision.hpp"
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
@@ -12,7 +13,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
 
 namespace pgorch::engine {
 
@@ -26,11 +26,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 // Writes a text file under the results folder (errors are logged: a report must not fail a step).
 void save(const fs::path& p, const std::string& text) {
-    std::error_code ec;
-    fs::create_directories(p.parent_path(), ec);
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) spdlog::warn("cannot write \"{}\"", p.string());
+    if (Status st = files::write_text(p, text); !st) spdlog::warn("{}", st.error().str());
 }
 
 // "steps/02-pg_upgrade/".
@@ -44,12 +40,6 @@ ExitCode code_of(int32_t status) {
     case PGORCH_ERR_CANCELLED: return ExitCode::interrupted;
     default: return ExitCode::check_failed;
     }
-}
-
-std::vector<std::string> packages_of(const scenario::DbTarget& t) {
-    std::vector<std::string> out;
-    for (const auto& p : t.packages) out.push_back(p.path.string());
-    return out;
 }
 
 }  // namespace
@@ -92,21 +82,27 @@ Status UpgradeChain::prepare() {
         if (!words) return Error(words.error()).at(it->second.where);
         initdb_args_ = *words;
     }
+    plan_ = VersionPlan::for_upgrade(sc, *ctx_.registry);
+    return plan_.resolve(*ctx_.provisioner);
+}
+
+Status UpgradeChain::provision() {
+    ToolBroker broker(*ctx_.provisioner, *ctx_.runtime, ctx_.run_dir / "tools");
+    if (Status s = plan_.provision(*ctx_.provisioner, broker, ctx_.cancel); !s) return s;
+    results_.start_version = plan_.slots[0].install->version;
+    for (const auto& slot : plan_.slots)
+        results_.versions.push_back(json::object{{"role", slot.role},
+                                                 {"db_type", slot.db_type},
+                                                 {"db_version", slot.written},
+                                                 {"version", slot.version},
+                                                 {"install", slot.install->to_json()}});
     return {};
 }
 
-// Start version, first cluster, then initial_pre_scripts, initial_setup_script, initial_post_scripts.
+// First cluster on the start version, then initial_pre_scripts, initial_setup_script, initial_post_scripts.
 Status UpgradeChain::start() {
     const scenario::Scenario& sc = *ctx_.scenario;
-    auto install = ctx_.provisioner->provision(results_.db_type, sc.start.db_version.value,
-                                               sc.start.db_edition ? sc.start.db_edition->value : "",
-                                               packages_of(sc.start));
-    if (!install) {
-        Error e = install.error();
-        if (e.code != ExitCode::interrupted) e.code = ExitCode::environment;
-        return e;
-    }
-    results_.start_version = install->version;
+    const cluster::Install* install = &*plan_.slots[0].install;
     cluster::ClusterSpec spec;
     spec.id = "c0-" + install->version;
     spec.install = *install;
@@ -170,7 +166,8 @@ report::UpgradeStepResult UpgradeChain::skipped(size_t i) const {
     report::UpgradeStepResult r;
     r.index = static_cast<int>(i + 1);
     r.method = step.type.value;
-    r.to_version = step.target.db_version.value;
+    r.to_version = i + 1 < plan_.slots.size() && !plan_.slots[i + 1].version.empty() ? plan_.slots[i + 1].version
+                                                                                   : step.target.db_version.value;
     r.verdict = "skipped";
     return r;
 }
@@ -317,16 +314,8 @@ Status UpgradeChain::run_step(size_t i) {
         results_.steps.push_back(res);
         return e;
     };
-    spdlog::info("step {} ({}): {} -> {}", i + 1, step.type.value, res.from_version, step.target.db_version.value);
-    std::string db_type = step.target.db_type.value.empty() ? results_.db_type : step.target.db_type.value;
-    auto install = ctx_.provisioner->provision(db_type, step.target.db_version.value,
-                                               step.target.db_edition ? step.target.db_edition->value : "",
-                                               packages_of(step.target));
-    if (!install) {
-        Error e = install.error();
-        if (e.code != ExitCode::interrupted) e.code = ExitCode::environment;
-        return fail(e);
-    }
+    spdlog::info("step {} ({}): {} -> {}", i + 1, step.type.value, res.from_version, plan_.slots[i + 1].version);
+    const cluster::Install* install = &*plan_.slots[i + 1].install;
     res.to_version = install->version;
     if (Status s = run_scripts("pre_script", sc.pre_scripts, folder, res.scripts); !s) return fail(s.error());
     if (Status s = run_scripts("pre_script", step.pre_scripts, folder, res.scripts); !s) return fail(s.error());

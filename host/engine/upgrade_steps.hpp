@@ -14,6 +14,7 @@
 
 #include "engine/engine.hpp"
 #include "engine/verify.hpp"
+#include "engine/version_plan.hpp"
 #include "report/upgrade_report.hpp"
 
 #include <boost/json.hpp>
@@ -34,8 +35,13 @@ class UpgradeChain {
 public:
     UpgradeChain(RunContext& ctx, report::UpgradeResults& results);
 
-    // Finds every step plugin and checks the verify patterns; an Error is invalid input.
+    // Finds every step plugin and checks the verify patterns (an Error is invalid input), then
+    // resolves every version of the chain with the step rules.
     Status prepare();
+    // Provisions every version of the chain and the tools each needs, before the first step.
+    Status provision();
+    // The chain's versions, as resolved (and provisioned).
+    const VersionPlan& plan() const { return plan_; }
     // Provisions the start version, creates and starts the first cluster, runs the initial
     // pre, setup and post scripts (recorded in results.initial).
     Status start();
@@ -88,6 +94,7 @@ private:
     report::UpgradeResults& results_;
     std::vector<plugins::Plugin*> plugins_;
     std::vector<std::string> initdb_args_;
+    VersionPlan plan_;                      // slot 0: the start, slot i: step i's target
     cluster::Cluster* current_ = nullptr;
     std::vector<std::string> verify_also_;  // the last step result's "verify" ids
     std::string extensions_updated_;        // the last step result's "extensions_updated"

@@ -104,6 +104,9 @@ SqlRunner sql_runner(cluster::Cluster& cluster, double timeout_s = 0, bool keep_
 const std::vector<std::string>& verify_kinds();
 // True for the kinds taken once per cluster (roles, memberships, tablespaces, settings).
 bool global_kind(std::string_view kind);
+// One `verify:` pattern: its kind must be one of verify_kinds() and a `KIND:` needs a name.
+// The scenario parser calls it too, so that `validate` refuses what a run would.
+Status check_verify_pattern(std::string_view pattern);
 
 struct TableFingerprint {
     int64_t rows = 0;

@@ -293,21 +293,26 @@ bool global_kind(std::string_view kind) {
     return kind == "roles" || kind == "memberships" || kind == "tablespaces" || kind == "settings";
 }
 
-// Every pattern's kind must be known and its glob non-empty; the check options must make sense.
+// A pattern's kind must be known and its glob non-empty.
+Status check_verify_pattern(std::string_view p) {
+    std::string kind(p.substr(0, p.find(':')));
+    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
+        std::string all;
+        for (const auto& k : kKinds) all += (all.empty() ? "" : ", ") + k;
+        return Error::invalid("verify pattern \"" + std::string(p) + "\": unknown kind \"" + kind + "\"",
+                              "A pattern is KIND or KIND:NAME with KIND one of " + all + ".");
+    }
+    if (p.find(':') != std::string_view::npos && p.size() == kind.size() + 1)
+        return Error::invalid("verify pattern \"" + std::string(p) + "\": empty name after \":\"",
+                              "Write the kind alone to match every object of it.");
+    return {};
+}
+
+// Every pattern passes check_verify_pattern; the check options must make sense.
 Status VerifyRules::validate() const {
     for (const auto* list : {&ignore, &expected_changes})
-        for (const auto& p : *list) {
-            std::string kind = p.substr(0, p.find(':'));
-            if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
-                std::string all;
-                for (const auto& k : kKinds) all += (all.empty() ? "" : ", ") + k;
-                return Error::invalid("verify pattern \"" + p + "\": unknown kind \"" + kind + "\"",
-                                      "A pattern is KIND or KIND:NAME with KIND one of " + all + ".");
-            }
-            if (p.find(':') != std::string::npos && p.size() == kind.size() + 1)
-                return Error::invalid("verify pattern \"" + p + "\": empty name after \":\"",
-                                      "Write the kind alone to match every object of it.");
-        }
+        for (const auto& p : *list)
+            if (Status st = check_verify_pattern(p); !st) return st;
     if (collations != "warn" && collations != "fail" && collations != "off")
         return Error::invalid("verify option \"collations\": unknown value \"" + collations + "\"",
                               "Write warn (the default), fail or off.");

@@ -67,6 +67,7 @@ std::string describe(const Plugin& p) {
     for (const OptionSpec& o : p.options()) {
         std::string desc = o.description.empty() ? "-" : o.description;
         if (o.ignored) desc += " (accepted for compatibility, has no effect)";
+        if (o.secret) desc += " (secret: shown as ***)";
         rows.push_back({o.key, to_string(o.type), o.required ? "yes" : "no",
                         o.default_value.empty() ? "-" : o.default_value, desc});
     }
@@ -81,6 +82,7 @@ boost::json::object to_json(const Plugin& p) {
                               {"type", to_string(o.type)},
                               {"required", o.required},
                               {"ignored", o.ignored},
+                              {"secret", o.secret},
                               {"description", o.description}};
         j["default"] = o.default_value.empty() ? boost::json::value(nullptr) : boost::json::value(o.default_value);
         options.push_back(std::move(j));

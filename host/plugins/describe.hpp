@@ -17,7 +17,7 @@ const char* to_string(pgorch_option_type type);
 std::string describe(const Plugin& plugin);
 
 // {"name","kind","version","description","file","abi_major","abi_minor",
-//  "callbacks":["run",...],"options":[{"key","type","required","ignored","default","description"}]}
+//  "callbacks":["run",...],"options":[{"key","type","required","ignored","secret","default","description"}]}
 // "default" is null when the option has none.
 boost::json::object to_json(const Plugin& plugin);
 

@@ -78,6 +78,7 @@ Expected<std::vector<OptionSpec>> check_options(const std::vector<pgorch_option>
         s.type = static_cast<pgorch_option_type>(o.type);
         s.required = (o.flags & PGORCH_OPTF_REQUIRED) != 0;
         s.ignored = (o.flags & PGORCH_OPTF_IGNORED) != 0;
+        s.secret = (o.flags & PGORCH_OPTF_SECRET) != 0;
         s.default_value = str(o.default_value);
         s.description = str(o.description);
         specs.push_back(std::move(s));
@@ -100,14 +101,15 @@ const pgorch_plugin_descriptor* call_entry(pgorch_plugin_entry_fn entry, bool& t
 
 // Takes ownership of the library and copies the descriptor's strings.
 LoadedPlugin::LoadedPlugin(boost::dll::shared_library lib, const pgorch_plugin_descriptor& desc, fs::path path,
-                           std::vector<OptionSpec> options)
+                           std::vector<OptionSpec> options, sdk::StepRequirements requirements)
     : lib_(std::move(lib)),
       desc_(desc),
       path_(std::move(path)),
       name_(str(desc.name)),
       version_(str(desc.version)),
       description_(str(desc.description)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      requirements_(std::move(requirements)) {}
 
 // The callback pointer, NULL when the plugin has none (or its struct ends before it).
 pgorch_callback LoadedPlugin::callback(Callback cb) const {
@@ -173,6 +175,14 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
         return Error::invalid(invalid + "unknown kind " + std::to_string(desc.kind));
     auto options = check_options(*raw_options, invalid);
     if (!options) return options.error();
+    sdk::StepRequirements requirements;
+    if (desc.requirements) {
+        try {
+            requirements = sdk::StepRequirements::parse(desc.requirements);
+        } catch (const sdk::Failure& f) {
+            return Error::invalid(invalid + f.what());
+        }
+    }
 
     // 7. The callbacks the kind requires.
     if (desc.kind == PGORCH_KIND_STEP && !desc.run)
@@ -180,7 +190,7 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
     if (desc.kind == PGORCH_KIND_DISTRO && !desc.provision)
         return Error::invalid(invalid + "distro plugin \"" + name + "\" has no provision callback");
 
-    return std::make_unique<LoadedPlugin>(std::move(lib), desc, file, std::move(*options));
+    return std::make_unique<LoadedPlugin>(std::move(lib), desc, file, std::move(*options), std::move(requirements));
 }
 
 }  // namespace pgorch::plugins

@@ -25,7 +25,7 @@ inline constexpr std::size_t kOptionMinSize = PGORCH_OPTION_MIN_SIZE;
 class LoadedPlugin final : public Plugin {
 public:
     LoadedPlugin(boost::dll::shared_library lib, const pgorch_plugin_descriptor& desc, fs::path path,
-                 std::vector<OptionSpec> options);
+                 std::vector<OptionSpec> options, sdk::StepRequirements requirements);
 
     const std::string& name() const override { return name_; }
     const std::string& version() const override { return version_; }
@@ -35,6 +35,7 @@ public:
     uint16_t abi_minor() const override { return desc_.abi_minor; }
     const std::vector<OptionSpec>& options() const override { return options_; }
     bool has(Callback cb) const override { return callback(cb) != nullptr; }
+    const sdk::StepRequirements& requirements() const override { return requirements_; }
     CallOutcome call(Callback cb, ServiceProvider& services, const json::object& input) override;
 
 private:
@@ -45,10 +46,11 @@ private:
     fs::path path_;
     std::string name_, version_, description_;
     std::vector<OptionSpec> options_;
+    sdk::StepRequirements requirements_;
 };
 
 // Loads `file` and runs checks 1 to 7 (loads, entry symbol, non-NULL descriptor, ABI major,
-// struct sizes, name/kind/options, required callbacks). The error message is one sentence
+// struct sizes, name/kind/options/requirements, required callbacks). The error message is one sentence
 // naming the file and the mismatch.
 Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file);
 

@@ -5,6 +5,7 @@
 #include "plugins/services.hpp"
 
 #include <pgorch/pgorch_plugin.h>
+#include <pgorch/step.hpp>
 
 #include <boost/json.hpp>
 
@@ -25,6 +26,7 @@ struct OptionSpec {
     pgorch_option_type type = PGORCH_OPT_STRING;
     bool required = false;
     bool ignored = false;          // PGORCH_OPTF_IGNORED: accepted, warned about, no effect
+    bool secret = false;           // PGORCH_OPTF_SECRET: its value is redacted everywhere
     std::string default_value;     // "" when none
     std::string description;
 };
@@ -50,6 +52,9 @@ public:
     virtual uint16_t abi_minor() const = 0;
     virtual const std::vector<OptionSpec>& options() const = 0;
     virtual bool has(Callback cb) const = 0;
+    // What a step declares it needs (tools on each side, version rule); the server tools and
+    // no rule when it declares nothing.
+    virtual const sdk::StepRequirements& requirements() const = 0;
     // Invokes a callback; a plugin without it gives PGORCH_ERR_UNAVAILABLE.
     virtual CallOutcome call(Callback cb, ServiceProvider& services, const json::object& input) = 0;
 };

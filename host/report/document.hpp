@@ -119,7 +119,8 @@ std::string detail_text(const boost::json::object& detail, std::string_view key)
 std::optional<double> detail_number(const boost::json::object& detail, std::string_view key);
 
 // Text safe for XML 1.0: invalid UTF-8 bytes and control characters (but tab, newline and
-// carriage return) become U+FFFD.
+// carriage return) become U+FFFD, and registered secrets "***" (core/secret.hpp). Every text
+// of the Markdown, HTML, SVG and JUnit renderers passes here before it is escaped.
 std::string clean_text(std::string_view text);
 
 }  // namespace pgorch::report

@@ -1,6 +1,8 @@
 // Formatting helpers shared by the JUnit, Markdown and HTML reports.
 #include "report/document.hpp"
 
+#include "core/secret.hpp"
+
 #include <Poco/UTF8Encoding.h>
 #include <fmt/format.h>
 
@@ -86,8 +88,10 @@ TimingNumbers timing_numbers(const TimingResult& t) {
 }
 
 // Walks the text by UTF-8 sequences; each bad byte or disallowed control becomes U+FFFD.
-std::string clean_text(std::string_view text) {
+std::string clean_text(std::string_view raw) {
     static const std::string replacement = "\xEF\xBF\xBD";
+    const std::string redacted = secrets::redact(raw);
+    const std::string_view text = redacted;
     Poco::UTF8Encoding utf8;
     std::string out;
     out.reserve(text.size());

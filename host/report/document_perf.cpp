@@ -169,6 +169,14 @@ Document perf_document(const PerfResults& r, const ReportMeta& meta) {
         s.heading = target_label(t);
         s.tone = t.error ? Tone::error : t.failed() ? Tone::bad : Tone::ok;
         if (!t.exact_version.empty()) s.facts.emplace_back("exact version", t.exact_version);
+        if (!t.written.empty() && t.written != t.version) s.facts.emplace_back("db_version", t.written + " (resolved)");
+        if (auto* m = t.install.if_contains("method"); m && m->is_string())
+            s.facts.emplace_back("installation", std::string(m->as_string()) + ", " +
+                                                     (t.install.contains("toolset") ? std::string(t.install.at("toolset").as_string()) : "full") +
+                                                     " toolset");
+        if (auto* b = t.install.if_contains("borrowed"); b && b->is_object())
+            for (const auto& kv : b->as_object())
+                s.facts.emplace_back(std::string(kv.key()), "borrowed from " + std::string(kv.value().as_string()));
         s.facts.emplace_back("cluster", t.cluster_id);
         s.facts.emplace_back("duration", format_ms(t.duration_ms));
         for (const ScriptRun& x : t.setup)

@@ -77,6 +77,8 @@ Suite perf_suite(const PerfResults& r, const TargetResult& t, const ReportMeta& 
     s.properties.emplace_back("version", t.version);
     if (t.edition) s.properties.emplace_back("edition", *t.edition);
     if (!t.exact_version.empty()) s.properties.emplace_back("exact_version", t.exact_version);
+    if (!t.written.empty() && t.written != t.version) s.properties.emplace_back("db_version", t.written);
+    if (auto* m = t.install.if_contains("method"); m && m->is_string()) s.properties.emplace_back("method", std::string(m->as_string()));
     s.properties.emplace_back("cluster", t.cluster_id);
     if (meta.performance_coefficient > 0)
         s.properties.emplace_back("performance_coefficient", fmt::format("{}", meta.performance_coefficient));

@@ -1,5 +1,7 @@
 #include "report/perf_results.hpp"
 
+#include "report/pyyaml.hpp"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -33,29 +35,19 @@ bool TargetResult::failed() const {
 namespace {
 
 // The seed's key order: case_name, explain_results, timing_results (+ error when it failed).
-void emit_case(YAML::Emitter& e, const CaseResult& c) {
-    e << YAML::BeginMap << YAML::Key << "case_name" << YAML::Value << c.name;
-    e << YAML::Key << "explain_results" << YAML::Value;
-    if (c.explain.empty()) e << YAML::Flow;
-    e << YAML::BeginSeq;
-    for (const ExplainResult& x : c.explain) {
-        e << YAML::BeginMap << YAML::Key << "query" << YAML::Value << x.query;
-        e << YAML::Key << "result" << YAML::Value << x.result;
-        e << YAML::Key << "matched_expected_file" << YAML::Value;
-        if (x.matched_expected_file) e << *x.matched_expected_file;
-        else e << YAML::Null;
-        e << YAML::EndMap;
-    }
-    e << YAML::EndSeq;
-    e << YAML::Key << "timing_results" << YAML::Value;
-    if (c.timing.empty()) e << YAML::Flow;
-    e << YAML::BeginSeq;
+// One case in the seed's results shape.
+json::object seed_case(const CaseResult& c) {
+    json::array explain, timing;
+    for (const ExplainResult& x : c.explain)
+        explain.push_back(json::object{{"query", x.query},
+                                       {"result", x.result},
+                                       {"matched_expected_file",
+                                        x.matched_expected_file ? json::value(*x.matched_expected_file) : nullptr}});
     for (const TimingResult& t : c.timing)
-        e << YAML::BeginMap << YAML::Key << "query" << YAML::Value << t.query << YAML::Key << "result"
-          << YAML::Value << t.result << YAML::Key << "status" << YAML::Value << t.status << YAML::EndMap;
-    e << YAML::EndSeq;
-    if (!c.error.empty()) e << YAML::Key << "error" << YAML::Value << c.error;
-    e << YAML::EndMap;
+        timing.push_back(json::object{{"query", t.query}, {"result", t.result}, {"status", t.status}});
+    json::object o{{"case_name", c.name}, {"explain_results", std::move(explain)}, {"timing_results", std::move(timing)}};
+    if (!c.error.empty()) o["error"] = c.error;
+    return o;
 }
 
 json::object script_json(const ScriptRun& s) {
@@ -140,28 +132,19 @@ void compare(const YAML::Node& want, const YAML::Node& got, const std::string& p
 
 }  // namespace
 
-// Emits the seed's shape with versions single-quoted (PyYAML quotes "16.4") and null as `null`.
+// The seed's shape, written as the original tool's PyYAML wrote it (versions quoted: '16.4').
 std::string results_yaml(const PerfResults& results) {
-    YAML::Emitter e;
-    e.SetNullFormat(YAML::LowerNull);
-    e << YAML::BeginMap << YAML::Key << "test_results" << YAML::Value;
-    if (results.targets.empty()) e << YAML::Flow;
-    e << YAML::BeginSeq;
+    json::array targets;
     for (const TargetResult& t : results.targets) {
-        e << YAML::BeginMap << YAML::Key << "test_version" << YAML::Value << YAML::SingleQuoted << t.version;
-        e << YAML::Key << "test_edition" << YAML::Value;
-        if (t.edition) e << *t.edition;
-        else e << YAML::Null;
-        e << YAML::Key << "cases" << YAML::Value;
-        if (t.cases.empty()) e << YAML::Flow;
-        e << YAML::BeginSeq;
-        for (const CaseResult& c : t.cases) emit_case(e, c);
-        e << YAML::EndSeq;
-        if (t.error) e << YAML::Key << "error" << YAML::Value << t.error->message;
-        e << YAML::EndMap;
+        json::array cases;
+        for (const CaseResult& c : t.cases) cases.push_back(seed_case(c));
+        json::object o{{"test_version", t.version},
+                       {"test_edition", t.edition ? json::value(*t.edition) : nullptr},
+                       {"cases", std::move(cases)}};
+        if (t.error) o["error"] = t.error->message;
+        targets.push_back(std::move(o));
     }
-    e << YAML::EndSeq << YAML::EndMap;
-    return std::string(e.c_str()) + "\n";
+    return pyyaml_dump(json::object{{"test_results", std::move(targets)}});
 }
 
 // Everything the YAML has plus the details of each target, case, script and query.
@@ -175,6 +158,8 @@ json::object results_json(const PerfResults& results) {
                        {"test_version", t.version},
                        {"test_edition", t.edition ? json::value(*t.edition) : nullptr},
                        {"exact_version", t.exact_version},
+                       {"db_version", t.written.empty() ? t.version : t.written},
+                       {"install", t.install},
                        {"cluster", t.cluster_id},
                        {"failed", t.failed()},
                        {"duration_ms", t.duration_ms},

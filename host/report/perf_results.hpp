@@ -63,9 +63,11 @@ struct CaseResult {
 
 struct TargetResult {
     std::string db_type;
-    std::string version;                          // db_version as written ("16.4")
+    std::string version;                          // the exact version run ("16.4"; "17" resolved to "17.12")
+    std::string written;                          // db_version as written ("17")
     std::optional<std::string> edition;           // db_edition, or null
     std::string exact_version;                    // as the binaries report it
+    boost::json::object install;                  // the installation's layout (method, tools, borrowed)
     std::string cluster_id;                       // "t1-15.20"
     std::vector<ScriptRun> setup;                 // initial_script, db_initial_script
     std::vector<CaseResult> cases;

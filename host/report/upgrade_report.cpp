@@ -1,6 +1,8 @@
 // Rendering upgrade results: JSON, the seed-shaped YAML, and the console summary.
 #include "report/upgrade_report.hpp"
 
+#include "report/pyyaml.hpp"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -62,45 +64,32 @@ json::object upgrade_json(const UpgradeResults& r) {
     }
     return {{"kind", "upgrade"}, {"scenario", r.scenario}, {"run_id", r.run_id}, {"db_type", r.db_type},
             {"db_version", r.start_version}, {"passed", r.passed()}, {"error", r.error},
-            {"duration_ms", r.duration_ms}, {"initial_scripts", std::move(initial)}, {"steps", std::move(steps)}};
+            {"duration_ms", r.duration_ms}, {"versions", r.versions}, {"initial_scripts", std::move(initial)},
+            {"steps", std::move(steps)}};
 }
 
 // The seed's upgrade conf.yaml keys, plus the results.
 std::string upgrade_yaml(const UpgradeResults& r) {
-    YAML::Emitter y;
-    y << YAML::BeginMap;
-    y << YAML::Key << "kind" << YAML::Value << "upgrade";
-    y << YAML::Key << "db_type" << YAML::Value << r.db_type;
-    y << YAML::Key << "db_version" << YAML::Value << YAML::DoubleQuoted << r.start_version;
-    y << YAML::Key << "result" << YAML::Value << (r.passed() ? "passed" : "failed");
-    if (!r.error.empty()) y << YAML::Key << "error" << YAML::Value << r.error;
-    y << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
-    for (const auto& s : r.steps) {
-        y << YAML::BeginMap;
-        y << YAML::Key << "type" << YAML::Value << s.method;
-        y << YAML::Key << "db_version" << YAML::Value << YAML::DoubleQuoted << s.to_version;
-        if (!s.variant.empty()) y << YAML::Key << "variant" << YAML::Value << s.variant;
-        y << YAML::Key << "from_version" << YAML::Value << YAML::DoubleQuoted << s.from_version;
-        y << YAML::Key << "result" << YAML::Value << s.verdict;
-        if (!s.error.empty()) y << YAML::Key << "error" << YAML::Value << s.error;
-        y << YAML::Key << "duration_ms" << YAML::Value << static_cast<long long>(s.duration_ms);
-        y << YAML::Key << "downtime_ms" << YAML::Value << static_cast<long long>(s.downtime_ms);
-        y << YAML::Key << "size_before" << YAML::Value << s.size_before;
-        y << YAML::Key << "size_after" << YAML::Value << s.size_after;
-        if (!s.differences.empty()) {
-            y << YAML::Key << "differences" << YAML::Value << YAML::BeginSeq;
-            for (const auto& d : s.differences) y << d;
-            y << YAML::EndSeq;
-        }
-        if (!s.logs.empty()) {
-            y << YAML::Key << "logs" << YAML::Value << YAML::BeginSeq;
-            for (const auto& l : s.logs) y << l;
-            y << YAML::EndSeq;
-        }
-        y << YAML::EndMap;
+    json::array steps;
+    for (const auto& st : r.steps) {
+        json::object o{{"type", st.method}, {"db_version", st.to_version}};
+        if (!st.variant.empty()) o["variant"] = st.variant;
+        o["from_version"] = st.from_version;
+        o["result"] = st.verdict;
+        if (!st.error.empty()) o["error"] = st.error;
+        o["duration_ms"] = static_cast<long long>(st.duration_ms);
+        o["downtime_ms"] = static_cast<long long>(st.downtime_ms);
+        o["size_before"] = st.size_before;
+        o["size_after"] = st.size_after;
+        if (!st.differences.empty()) o["differences"] = json::value_from(st.differences);
+        if (!st.logs.empty()) o["logs"] = json::value_from(st.logs);
+        steps.push_back(std::move(o));
     }
-    y << YAML::EndSeq << YAML::EndMap;
-    return std::string(y.c_str()) + "\n";
+    json::object doc{{"kind", "upgrade"}, {"db_type", r.db_type}, {"db_version", r.start_version},
+                     {"result", r.passed() ? "passed" : "failed"}};
+    if (!r.error.empty()) doc["error"] = r.error;
+    doc["steps"] = std::move(steps);
+    return pyyaml_dump(doc);
 }
 
 std::string upgrade_summary(const UpgradeResults& r) {

@@ -46,6 +46,9 @@ struct UpgradeResults {
     std::vector<UpgradeStepResult> steps;
     std::string error;                // a failure outside any step (provisioning, setup)
     double duration_ms = 0;
+    // Every version of the chain as written and as resolved, with its installation (method,
+    // toolset, borrowed tools): [{"role", "db_type", "db_version", "version", "install"}...].
+    boost::json::array versions;
     bool passed() const;
 };
 

@@ -1,6 +1,6 @@
 #include "runtime/docker_client.hpp"
 
-#include "core/log.hpp"
+#include "core/secret.hpp"
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
@@ -165,12 +165,13 @@ std::string mux_frame(std::string_view payload, bool is_stderr) {
 // Credentials from the environment first, then the Docker config's "auths" entry.
 std::string registry_auth(const std::string& registry, const std::string& docker_config) {
     std::string host = registry_host(registry);
-    std::string user, password;
+    std::string user;
+    Secret password;
     const char* eu = std::getenv("PGORCH_REGISTRY_USER");
     const char* ep = std::getenv("PGORCH_REGISTRY_PASSWORD");
     if (eu && *eu && ep) {
         user = eu;
-        password = ep;
+        password = Secret(ep);
     } else {
         std::string file = docker_config;
         if (file.empty()) {
@@ -193,17 +194,15 @@ std::string registry_auth(const std::string& registry, const std::string& docker
             size_t colon = decoded.find(':');
             if (colon == std::string::npos) continue;
             user = decoded.substr(0, colon);
-            password = decoded.substr(colon + 1);
-            pgorch::log::add_secret(std::string(a->as_string()));
+            password = Secret(decoded.substr(colon + 1));
+            Secret config_auth(std::string(a->as_string()));
             break;
         }
     }
     if (user.empty()) return {};
-    pgorch::log::add_secret(password);
-    json::object o{{"username", user}, {"password", password}, {"serveraddress", host}};
-    std::string header = base64(json::serialize(o), true);
-    pgorch::log::add_secret(header);
-    return header;
+    json::object o{{"username", user}, {"password", password.reveal()}, {"serveraddress", host}};
+    Secret header(base64(json::serialize(o), true));
+    return header.reveal();
 }
 
 json::value HttpResponse::json() const {
@@ -311,7 +310,7 @@ Expected<std::string> Client::pull_image(const std::string& image, const std::st
             if (const json::value* e = v.as_object().if_contains("error"); e && e->is_string()) failure = e->as_string();
     }
     if (!failure.empty())
-        return Error::environment("cannot pull image \"" + ref + "\": " + pgorch::log::redact(failure),
+        return Error::environment("cannot pull image \"" + ref + "\": " + secrets::redact(failure),
                                   "Check the registry address and credentials (PGORCH_REGISTRY_USER and "
                                   "PGORCH_REGISTRY_PASSWORD, or `auths` in ~/.docker/config.json).");
     return ref;
@@ -473,20 +472,56 @@ Expected<std::pair<bool, int>> Client::exec_state(const std::string& exec_id) co
     return std::make_pair(running, code);
 }
 
-Status Client::put_archive(const std::string& id, const std::string& dir, const std::string& tar) const {
-    auto r = request("PUT", "/containers/" + url_encode(id) + "/archive?path=" + url_encode(dir), tar, "application/x-tar");
-    if (!r) return r.error();
-    if (r->status != 200)
-        return Error::environment("cannot copy into container \"" + id + "\" at \"" + dir + "\": " + r->message());
-    return {};
+// Streams the request body (chunked: its length is not known up front), then reads the answer.
+Status Client::put_archive(const std::string& id, const std::string& dir,
+                           const std::function<Status(std::ostream&)>& body) const {
+    const std::string path = "/containers/" + url_encode(id) + "/archive?path=" + url_encode(dir);
+    try {
+        Poco::Net::HTTPClientSession session(connect(endpoint_, timeout_s_));
+        Poco::Net::HTTPRequest req("PUT", "/v1.41" + path, Poco::Net::HTTPMessage::HTTP_1_1);
+        req.setHost("docker");
+        req.setKeepAlive(true);
+        req.setContentType("application/x-tar");
+        req.setChunkedTransferEncoding(true);
+        Status written = body(session.sendRequest(req));
+        Poco::Net::HTTPResponse resp;
+        HttpResponse r;
+        std::istream& is = session.receiveResponse(resp);
+        r.status = static_cast<int>(resp.getStatus());
+        r.body.assign(std::istreambuf_iterator<char>(is), {});
+        spdlog::trace("docker PUT {} -> {}", path, r.status);
+        if (!written) return written;
+        if (r.status != 200)
+            return Error::environment("cannot copy into container \"" + id + "\" at \"" + dir + "\": " + r.message());
+        return {};
+    } catch (const Poco::Exception& e) {
+        return unreachable(e.displayText());
+    } catch (const std::exception& e) {
+        return unreachable(e.what());
+    }
 }
 
-Expected<std::string> Client::get_archive(const std::string& id, const std::string& path) const {
-    auto r = request("GET", "/containers/" + url_encode(id) + "/archive?path=" + url_encode(path));
-    if (!r) return r.error();
-    if (r->status != 200)
-        return Error::environment("cannot copy \"" + path + "\" out of container \"" + id + "\": " + r->message());
-    return std::move(r->body);
+// Hands the answer's body stream to `read` as it arrives.
+Status Client::get_archive(const std::string& id, const std::string& path,
+                           const std::function<Status(std::istream&)>& read) const {
+    const std::string url = "/containers/" + url_encode(id) + "/archive?path=" + url_encode(path);
+    try {
+        Poco::Net::HTTPClientSession session(connect(endpoint_, timeout_s_));
+        Poco::Net::HTTPResponse resp;
+        std::istream& is = send(session, "GET", url, {}, {}, {}, resp);
+        spdlog::trace("docker GET {} -> {}", url, static_cast<int>(resp.getStatus()));
+        if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+            HttpResponse r;
+            r.status = static_cast<int>(resp.getStatus());
+            r.body.assign(std::istreambuf_iterator<char>(is), {});
+            return Error::environment("cannot copy \"" + path + "\" out of container \"" + id + "\": " + r.message());
+        }
+        return read(is);
+    } catch (const Poco::Exception& e) {
+        return unreachable(e.displayText());
+    } catch (const std::exception& e) {
+        return unreachable(e.what());
+    }
 }
 
 }  // namespace pgorch::runtime::docker

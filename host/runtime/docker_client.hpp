@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,8 +54,8 @@ std::string mux_frame(std::string_view payload, bool is_stderr);
 
 // The base64url-encoded X-Registry-Auth header value for `registry`, from the environment
 // (PGORCH_REGISTRY_USER / PGORCH_REGISTRY_PASSWORD) or ~/.docker/config.json "auths" (the
-// "auth" field, base64 "user:password"). Empty when there are none. Secrets are registered with
-// pgorch::log::add_secret. `docker_config` overrides the config file path (tests).
+// "auth" field, base64 "user:password"). Empty when there are none. The password, the config's
+// auth field and the header are registered as secrets (core/secret.hpp). `docker_config` overrides the config file path (tests).
 std::string registry_auth(const std::string& registry, const std::string& docker_config = {});
 
 struct HttpResponse {
@@ -141,10 +142,14 @@ public:
     // GET /exec/{id}/json: {running, exit code}.
     Expected<std::pair<bool, int>> exec_state(const std::string& exec_id) const;
 
-    // PUT /containers/{id}/archive?path=DIR: extracts a tar archive into DIR (which must exist).
-    Status put_archive(const std::string& id, const std::string& dir, const std::string& tar) const;
-    // GET /containers/{id}/archive?path=PATH: a tar archive whose top entry is PATH's basename.
-    Expected<std::string> get_archive(const std::string& id, const std::string& path) const;
+    // PUT /containers/{id}/archive?path=DIR: the engine extracts a tar archive into DIR (which
+    // must exist); `body` writes the archive into the request as it goes (runtime/archive.hpp).
+    Status put_archive(const std::string& id, const std::string& dir,
+                       const std::function<Status(std::ostream&)>& body) const;
+    // GET /containers/{id}/archive?path=PATH: a tar archive whose top entry is PATH's basename,
+    // handed to `read` as a stream.
+    Status get_archive(const std::string& id, const std::string& path,
+                       const std::function<Status(std::istream&)>& read) const;
 
 private:
     Error unreachable(const std::string& what) const;

@@ -1,7 +1,7 @@
 #include "runtime/docker_runtime.hpp"
 
+#include "runtime/archive.hpp"
 #include "runtime/line_sink.hpp"
-#include "runtime/tar.hpp"
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -186,16 +186,12 @@ Expected<ExecResult> DockerRuntime::exec(const ExecRequest& req) {
     std::string n_str = std::to_string(n);
     std::string script = "echo $$ $(cut -d' ' -f22 /proc/$$/stat) > /tmp/.pgorch-exec-" + n_str + ".pid; ";
     if (!req.stdin_data.empty()) {
-        tar::Writer w;
-        tar::Entry e;
-        e.name = ".pgorch-stdin-" + n_str;
-        e.mode = 0600;
-        e.uid = as_service ? uid_ : 0;
-        e.gid = as_service ? gid_ : 0;
-        e.data = req.stdin_data;
-        w.add(e);
-        if (Status st = client_.put_archive(id_, "/tmp", w.finish()); !st) return st.error();
-        script += "exec 0</tmp/" + e.name + "; rm -f /tmp/" + e.name + "; ";
+        const std::string name = ".pgorch-stdin-" + n_str;
+        auto write = [&](std::ostream& os) {
+            return archive::write_file(os, name, req.stdin_data, 0600, as_service ? uid_ : 0, as_service ? gid_ : 0);
+        };
+        if (Status st = client_.put_archive(id_, "/tmp", write); !st) return st.error();
+        script += "exec 0</tmp/" + name + "; rm -f /tmp/" + name + "; ";
     }
     script += "exec \"$@\"";
     docker::ExecSpec spec;
@@ -277,9 +273,9 @@ Status DockerRuntime::copy_in(const fs::path& local, const fs::path& target) {
     auto mk = run_root("mkdir -p \"$1\"", {parent.string()});
     if (!mk) return mk.error();
     if (!mk->ok()) return Error::environment("cannot create folder \"" + parent.string() + "\" in container \"" + name_ + "\": " + mk->err);
-    tar::Writer w;
-    if (Status st = w.add_path(local, target.filename().string(), uid_, gid_); !st) return st;
-    return client_.put_archive(id_, parent.string(), w.finish());
+    return client_.put_archive(id_, parent.string(), [&](std::ostream& os) {
+        return archive::write_tree(os, local, target.filename().string(), uid_, gid_);
+    });
 }
 
 // Copies out of the container through the archive endpoint (a plain copy when bind-mounted).
@@ -292,13 +288,10 @@ Status DockerRuntime::copy_out(const fs::path& target, const fs::path& local) {
         if (ec) return Error::environment("cannot copy \"" + target.string() + "\" to \"" + local.string() + "\": " + ec.message());
         return {};
     }
-    auto archive = client_.get_archive(id_, target.string());
-    if (!archive) return archive.error();
-    auto entries = tar::read(*archive);
-    if (!entries) return entries.error();
     fs::path dest = local.parent_path().empty() ? fs::current_path(ec) : local.parent_path();
-    fs::create_directories(dest, ec);
-    return tar::extract(*entries, dest, local.filename().string());
+    return client_.get_archive(id_, target.string(), [&](std::istream& is) {
+        return archive::extract(is, dest, local.filename().string());
+    });
 }
 
 // Creates a folder and its missing parents, all owned by the service user.

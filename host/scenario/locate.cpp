@@ -7,11 +7,6 @@ namespace pgorch::scenario {
 
 namespace {
 
-// True when `dir` is a folder holding a conf.yaml.
-bool is_scenario(const fs::path& dir) {
-    std::error_code ec;
-    return fs::is_directory(dir, ec) && fs::is_regular_file(dir / "conf.yaml", ec);
-}
 
 // The absolute, normalized form of a path.
 fs::path absolute_normal(const fs::path& p) {
@@ -22,12 +17,18 @@ fs::path absolute_normal(const fs::path& p) {
 
 }  // namespace
 
+// lstat: a dangling link or a link loop is an entry too.
+bool has_manifest(const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_directory(dir, ec) && fs::exists(fs::symlink_status(dir / "conf.yaml", ec));
+}
+
 // Lists scenario folders under root.
 std::vector<std::string> list_scenarios(const fs::path& root) {
     std::vector<std::string> names;
     std::error_code ec;
     for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
-        if (is_scenario(it->path())) names.push_back(it->path().filename().string());
+        if (has_manifest(it->path())) names.push_back(it->path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -38,9 +39,9 @@ Expected<fs::path> resolve_scenario(const std::string& arg, const fs::path& scen
         fs::path p(arg);
         std::error_code ec;
         if (p.filename() == "conf.yaml" && fs::is_regular_file(p, ec)) p = p.parent_path().empty() ? "." : p.parent_path();
-        if (is_scenario(p)) return absolute_normal(p);
+        if (has_manifest(p)) return absolute_normal(p);
         // A bare name (no separator) is looked up under the root.
-        if (p.is_relative() && is_scenario(scenarios_root / p)) return absolute_normal(scenarios_root / p);
+        if (p.is_relative() && has_manifest(scenarios_root / p)) return absolute_normal(scenarios_root / p);
         if (fs::is_directory(p, ec))
             return Error::invalid("folder \"" + arg + "\" has no conf.yaml",
                                   "A scenario is a folder holding a conf.yaml.");

@@ -13,6 +13,10 @@ namespace pgorch::scenario {
 // the available names, like the original tool ("You must input the scenario name, example: ...").
 Expected<fs::path> resolve_scenario(const std::string& arg, const fs::path& scenarios_root);
 
+// True when `dir` is a folder with an entry named conf.yaml of any kind (a folder, a FIFO, a
+// symbolic link loop too): the parser then says what is wrong with it, rather than "not found".
+bool has_manifest(const fs::path& dir);
+
 // Names of the folders directly under `root` that hold a conf.yaml, sorted; empty when `root`
 // does not exist.
 std::vector<std::string> list_scenarios(const fs::path& root);

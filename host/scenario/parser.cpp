@@ -1,14 +1,19 @@
 #include "scenario/parser.hpp"
 
+#include "cluster/scripts.hpp"
+#include "engine/verify.hpp"
 #include "scenario/files.hpp"
+#include "scenario/manifest.hpp"
 #include "scenario/reader.hpp"
 
 #include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+
+#include <optional>
+#include <sstream>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace pgorch::scenario {
 
@@ -65,6 +70,9 @@ private:
     std::optional<FileRef> file(const Text& name, const std::vector<std::string>& dirs, bool may_be_missing = false);
     std::vector<FileRef> files(const std::vector<Text>& names, const std::vector<std::string>& dirs,
                                bool may_be_missing = false);
+    // Files that must run as scripts: found, and of a kind the script runner can start.
+    std::optional<FileRef> script(const Text& name, const std::vector<std::string>& dirs);
+    std::vector<FileRef> scripts(const std::vector<Text>& names);
     bool target_field(const std::string& key, const YAML::Node& k, const YAML::Node& v,
                       std::string_view where, DbTarget& t);
     void docker(const YAML::Node& k, const YAML::Node& v);
@@ -94,6 +102,25 @@ std::vector<FileRef> Parser::files(const std::vector<Text>& names, const std::ve
     std::vector<FileRef> out;
     for (const auto& n : names)
         if (auto f = file(n, dirs, may_be_missing)) out.push_back(std::move(*f));
+    return out;
+}
+
+// Resolves a script and checks that it can run (the same check the script runner makes).
+std::optional<FileRef> Parser::script(const Text& name, const std::vector<std::string>& dirs) {
+    auto f = file(name, dirs);
+    if (!f) return f;
+    if (auto argv = cluster::script_command(f->path); !argv) {
+        r_.error(name.where, argv.error().message, argv.error().hint);
+        return std::nullopt;
+    }
+    return f;
+}
+
+// Resolves and checks several scripts, keeping the ones that can run.
+std::vector<FileRef> Parser::scripts(const std::vector<Text>& names) {
+    std::vector<FileRef> out;
+    for (const auto& n : names)
+        if (auto f = script(n, kScriptDirs)) out.push_back(std::move(*f));
     return out;
 }
 
@@ -161,7 +188,10 @@ std::optional<VerifySettings> Parser::verify(const YAML::Node& k, const YAML::No
                          "warn reports a changed collation version, fail makes it fail the step, off skips the check.");
             else if (t) out.collations = t;
         } else {
-            (key == "ignore" ? out.ignore : out.expected_changes) = r_.texts(kk, vv, w);
+            auto& list = key == "ignore" ? out.ignore : out.expected_changes;
+            list = r_.texts(kk, vv, w);
+            for (const auto& t : list)  // the engine's own check, so that validate refuses what run refuses
+                if (Status st = engine::check_verify_pattern(t.value); !st) r_.error(t.where, st.error().message, st.error().hint);
         }
     });
     return out;
@@ -233,8 +263,9 @@ void Parser::perf_case(const YAML::Node& node, size_t index, std::map<std::strin
                 } else if (key == "expected_time_ms") {
                     has_ms = true;
                     auto ms = r_.number(kk, vv, what(key, qwhere));
-                    if (ms && *ms < 0)
-                        r_.error(r_.at(vv), what(key, qwhere) + " must not be negative");
+                    if (ms && !(*ms > 0))  // 0 and -0.0 too: a limit of 0 can never be met
+                        r_.error(r_.at(vv), what(key, qwhere) + " must be greater than 0",
+                                 "Give the time the query may take in milliseconds, e.g. 250.");
                     else if (ms)
                         rq.ms = *ms;
                 }
@@ -271,8 +302,8 @@ void Parser::perf_case(const YAML::Node& node, size_t index, std::map<std::strin
     }
     std::vector<std::string> dirs = {""};
     if (!c.name.empty()) dirs.insert(dirs.begin(), "cases/" + c.name.value);
-    if (pre) c.pre_hook = file(*pre, dirs);
-    if (post) c.post_hook = file(*post, dirs);
+    if (pre) c.pre_hook = script(*pre, dirs);
+    if (post) c.post_hook = script(*post, dirs);
     for (auto& rq : explains) {
         ExplainQuery e;
         e.where = rq.where;
@@ -308,11 +339,11 @@ void Parser::step(const YAML::Node& node, size_t index) {
         if (key == "type") {
             if (auto t = r_.text(k, v, what(key, where))) st.type = *t;
         } else if (key == "pre_scripts") {
-            st.pre_scripts = files(r_.texts(k, v, what(key, where)), kScriptDirs);
+            st.pre_scripts = scripts(r_.texts(k, v, what(key, where)));
         } else if (key == "post_scripts") {
-            st.post_scripts = files(r_.texts(k, v, what(key, where)), kScriptDirs);
+            st.post_scripts = scripts(r_.texts(k, v, what(key, where)));
         } else if (key == "verifiers") {
-            st.verifiers = files(r_.texts(k, v, what(key, where)), kScriptDirs);
+            st.verifiers = scripts(r_.texts(k, v, what(key, where)));
         } else if (key == "args") {
             r_.args(k, v, what(key, where), st.args);
         } else if (key == "verify") {
@@ -338,11 +369,11 @@ void Parser::perf_field(const std::string& key, const YAML::Node& k, const YAML:
             r_.error(r_.at(v), "\"db_params\" is empty",
                      "List at least one database to test, for example \"- db_version: \\\"16.4\\\"\".");
     } else if (key == "db_initial_script") {
-        s_.db_initial_script = files(r_.texts(k, v, "\"db_initial_script\""), kScriptDirs);
+        s_.db_initial_script = scripts(r_.texts(k, v, "\"db_initial_script\""));
     } else if (key == "configuration") {
         if (auto t = r_.text(k, v, "\"configuration\"")) s_.configuration = file(*t, kScriptDirs);
     } else if (key == "initial_script") {
-        s_.initial_script = files(r_.texts(k, v, "\"initial_script\""), kScriptDirs);
+        s_.initial_script = scripts(r_.texts(k, v, "\"initial_script\""));
     } else if (key == "performance_coefficient") {
         auto c = r_.number(k, v, "\"performance_coefficient\"");
         if (c && *c <= 0)
@@ -361,13 +392,13 @@ void Parser::perf_field(const std::string& key, const YAML::Node& k, const YAML:
 // Reads one top-level key of an upgrade scenario.
 void Parser::upgrade_field(const std::string& key, const YAML::Node& k, const YAML::Node& v) {
     if (target_field(key, k, v, "", s_.start)) return;
-    auto scripts = [&](std::vector<FileRef>& out) { out = files(r_.texts(k, v, what(key, "")), kScriptDirs); };
-    if (key == "initial_setup_script") scripts(s_.initial_setup_script);
-    else if (key == "initial_pre_scripts") scripts(s_.initial_pre_scripts);
-    else if (key == "initial_post_scripts") scripts(s_.initial_post_scripts);
-    else if (key == "pre_scripts") scripts(s_.pre_scripts);
-    else if (key == "post_scripts") scripts(s_.post_scripts);
-    else if (key == "verifiers") scripts(s_.verifiers);
+    auto scripts_of = [&](std::vector<FileRef>& out) { out = scripts(r_.texts(k, v, what(key, ""))); };
+    if (key == "initial_setup_script") scripts_of(s_.initial_setup_script);
+    else if (key == "initial_pre_scripts") scripts_of(s_.initial_pre_scripts);
+    else if (key == "initial_post_scripts") scripts_of(s_.initial_post_scripts);
+    else if (key == "pre_scripts") scripts_of(s_.pre_scripts);
+    else if (key == "post_scripts") scripts_of(s_.post_scripts);
+    else if (key == "verifiers") scripts_of(s_.verifiers);
     else if (key == "verify") s_.verify = verify(k, v, "");
     else if (key == "steps") {
         if (!r_.is_list(k, v, "\"steps\"")) return;
@@ -449,30 +480,41 @@ void Parser::root(const YAML::Node& root) {
     }
 }
 
-// Reads a whole file; nullopt when it cannot be opened.
-std::optional<std::string> slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Turns a yaml-cpp parse failure into an Error; a tab in the indentation gets its own message.
-Error syntax_error(const std::string& text, const YAML::Mark& mark, const std::string& msg, const std::string& file) {
-    std::istringstream lines(text);
-    std::string line;
-    for (int i = 0; i <= mark.line && std::getline(lines, line); ++i) {
-        if (i != mark.line) continue;
-        size_t indent_end = line.find_first_not_of(" \t");
-        size_t tab = line.find('\t');
-        if (tab != std::string::npos && (indent_end == std::string::npos || tab < indent_end))
-            return Error::invalid("tab character in indentation",
-                                  "YAML indentation must use spaces; replace the tab with spaces.")
-                .at(SourceLocation{file, mark.line + 1, static_cast<int>(tab) + 1});
+// Where a second document with content starts, if the text has one. Not YAML::LoadAll: on some
+// malformed input (",a") yaml-cpp 0.7's LoadAll never returns, making empty documents until
+// memory runs out (jbeder/yaml-cpp#1319, fixed after 0.7). Here documents are walked with the
+// parser's events, and the walk stops at the second document or at one that reads no new input.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+    struct Walk : YAML::EventHandler {
+        int position = -1;        // the furthest input position an event came from
+        bool content = false;     // the current document has a node other than an empty one
+        std::optional<YAML::Mark> start;
+        void at(const YAML::Mark& m) { position = std::max(position, m.pos); }
+        void OnDocumentStart(const YAML::Mark& m) override { at(m), start = m, content = false; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark& m, YAML::anchor_t) override { at(m); }
+        void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { at(m), content = true; }
+        void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override {
+            at(m), content = true;
+        }
+        void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+            at(m), content = true;
+        }
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+            at(m), content = true;
+        }
+        void OnMapEnd() override {}
+    } walk;
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    for (int doc = 0; doc < 2; ++doc) {
+        const int before = walk.position;
+        if (!parser.HandleNextDocument(walk)) return std::nullopt;
+        if (doc == 1) return walk.content ? walk.start : std::nullopt;
+        if (walk.position <= before) return std::nullopt;  // no new input: yaml-cpp is looping
     }
-    return Error::invalid("yaml syntax error: " + msg)
-        .at(SourceLocation{file, mark.line + 1, mark.column + 1});
+    return std::nullopt;
 }
 
 }  // namespace
@@ -490,20 +532,32 @@ Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOption
     out.name = out.dir.filename().string();
     out.manifest = out.dir / "conf.yaml";
 
-    auto text = slurp(manifest);
-    if (!fs::is_directory(dir, ec) || !text) {
-        diag.errors.push_back(
-            Error::invalid(fs::is_directory(dir, ec) ? "cannot read \"" + file + "\""
-                                                     : "scenario folder \"" + dir.string() + "\" not found",
-                           "A scenario is a folder holding a conf.yaml.")
-                .at(SourceLocation{file, 0, 0}));
+    if (!fs::is_directory(dir, ec)) {
+        diag.errors.push_back(Error::invalid("scenario folder \"" + dir.string() + "\" not found",
+                                             "A scenario is a folder holding a conf.yaml.")
+                                  .at(SourceLocation{file, 0, 0}));
         return diag;
     }
+    auto text = read_manifest(manifest);
+    if (!text) {
+        diag.errors.push_back(text.error());
+        return diag;
+    }
+    if (!check_manifest_text(*text, file, diag)) return diag;
     YAML::Node root;
     try {
         root = YAML::Load(*text);
+        if (auto second = second_document(*text)) {
+            const YAML::Mark& m = *second;
+            diag.errors.push_back(Error::invalid("a second YAML document starts here: conf.yaml must hold one",
+                                                 "Remove the \"---\" line and what follows it, or merge its settings "
+                                                 "into the first document.")
+                                      .at(SourceLocation{file, m.line + 1, m.column + 1}));
+            return diag;
+        }
+        if (!check_scalars(root, file, diag)) return diag;
     } catch (const YAML::ParserException& e) {
-        diag.errors.push_back(syntax_error(*text, e.mark, e.msg, file));
+        diag.errors.push_back(yaml_syntax_error(*text, e.mark, e.msg, file));
         return diag;
     } catch (const YAML::Exception& e) {
         diag.errors.push_back(Error::invalid("yaml error: " + e.msg).at(SourceLocation{file, e.mark.line + 1, e.mark.column + 1}));

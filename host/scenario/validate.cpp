@@ -59,7 +59,9 @@ void Checker::distro(const Text& db_type) {
 
 // Every args value must split into words.
 void Checker::args(const ArgMap& args, std::string_view where) {
-    for (const auto& [tool, value] : args) {
+    for (const auto& entry : args) {  // no structured binding: clang 14 cannot capture one
+        const std::string& tool = entry.first;
+        const Text& value = entry.second;
         auto words = split_args(value.value);
         // The parser checks quoting too: one report per value is enough.
         bool reported = std::any_of(d_.errors.begin(), d_.errors.end(), [&](const Error& e) {
@@ -116,7 +118,9 @@ void Checker::step(const UpgradeStep& st, size_t index) {
     }
     std::vector<std::string_view> declared;
     for (const auto& o : *opts) declared.push_back(o.key);
-    for (const auto& [key, value] : st.args) {
+    for (const auto& arg : st.args) {  // no structured binding: clang 14 cannot capture one
+        const std::string& key = arg.first;
+        const Text& value = arg.second;
         auto o = std::find_if(opts->begin(), opts->end(), [&](const auto& x) { return x.key == key; });
         if (o == opts->end()) {
             std::string near = detail::closest(key, declared);

@@ -27,7 +27,7 @@ expect() {
   fi
 }
 
-expect 0 '^pgorch-host [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI 1\.0\)' -- --version
+expect 0 '^pgorch-host [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI 1\.1\)' -- --version
 expect 0 'usage: pgorch-host \[options\] COMMAND' -- --help
 expect 2 'usage: pgorch-host \[options\] COMMAND' --
 expect 0 'usage: pgorch-host run SCENARIO' -- run --help
@@ -48,6 +48,46 @@ expect 2 'Did you mean "db_version"' -- run "$tmp/bad"
 mkdir -p "$tmp/badstep"
 printf 'kind: upgrade\ndb_version: "15.18"\nsteps:\n  - type: pg_upgrayed\n    db_version: "15.20"\n' >"$tmp/badstep/conf.yaml"
 expect 2 'conf.yaml:4:11: .*pg_upgrayed' -- validate "$tmp/badstep"
+# The original tool's habits: --scenario NAME, and names looked up in ./items first.
+mkdir -p "$tmp/cwd/items/pgdg_perf" "$tmp/cwd/other"
+cp "$tmp/bad/conf.yaml" "$tmp/cwd/items/pgdg_perf/"
+cp "$tmp/bad/conf.yaml" "$tmp/cwd/other/"
+cd "$tmp/cwd"
+expect 2 'items/pgdg_perf/conf.yaml:4:5: .*db_verison' -- run --scenario pgdg_perf
+expect 2 'items/pgdg_perf/conf.yaml:4:5: .*db_verison' -- validate --scenario=pgdg_perf
+expect 2 'other/conf.yaml:4:5: .*db_verison' -- validate other
+expect 2 'for example: pgdg_perf, ' -- run --scenario nope
+cd "$src"
+# Selectors and versions against a distro whose "mirror" is a file (tests/plugins/fixtures/listing.cpp).
+fixtures=$(dirname "$host")/../tests/plugins/fixture-plugins
+if [[ -f $fixtures/pgorch-distro-fx_listing.so ]]; then
+  export PGORCH_FX_LISTING=$tmp/mirror.json
+  cat >"$PGORCH_FX_LISTING" <<'JSON'
+{"offers": [{"version": "16.8", "method": "binaries", "toolset": "server", "cost": "download"},
+            {"version": "17.10", "method": "binaries", "toolset": "server", "cost": "download"},
+            {"version": "17.12", "method": "source", "toolset": "full", "cost": "build"},
+            {"version": "15.20", "method": "deb", "toolset": "full", "cost": "download"}],
+ "problems": [{"method": "path", "reason": "PGORCH_PGDG_PATH is not set"}]}
+JSON
+  fxdir=$(mktemp -d) && chmod 755 "$fxdir"  # a cache the service user can reach
+  fx=(--plugin-dir "$fixtures" -q --work-dir "$fxdir/work" --cache-dir "$fxdir/cache")
+  expect 0 '17\.12 +source +full +no \(build\)' -- versions fx_listing 17 "${fx[@]}"
+  expect 0 'could not list path: PGORCH_PGDG_PATH is not set' -- versions fx_listing "${fx[@]}"
+  expect 0 '"offers":\[\{"version":"16.8"' -- versions fx_listing 16 --json "${fx[@]}"
+  mkdir -p "$tmp/chain" "$tmp/into16"
+  printf 'kind: upgrade\ndb_type: fx_listing\ndb_version: "16.8"\nsteps:\n  - type: pg_upgrade\n    db_version: "17"\n' >"$tmp/chain/conf.yaml"
+  expect 0 'step 1 \(pg_upgrade\): fx_listing 17 -> 17\.12 \(source, full toolset, build\)' -- validate "$tmp/chain" "${fx[@]}"
+  expect 0 'borrows pg_controldata from fx_listing 15\.20 \(deb\)' -- run --dry-run "$tmp/chain" "${fx[@]}"
+  expect 0 'nothing was provisioned or run' -- run --dry-run "$tmp/chain" "${fx[@]}"
+  printf 'kind: upgrade\ndb_type: fx_listing\ndb_version: "15.20"\nsteps:\n  - type: pg_upgrade\n    db_version: "16.8"\n' >"$tmp/into16/conf.yaml"
+  expect 3 'step 1 \(pg_upgrade\) needs pg_upgrade 16\.8 itself .*server-only build.*full toolsets here: 17\.12 \(source\), 15\.20 \(deb\)' -- validate "$tmp/into16" "${fx[@]}"
+  expect 3 'conf.yaml:6:17' -- run "$tmp/into16" "${fx[@]}"
+  unset PGORCH_FX_LISTING
+  rm -rf "$fxdir"
+else
+  echo "FAIL: $fixtures/pgorch-distro-fx_listing.so is not built"
+  failures=$((failures + 1))
+fi
 # Plugins: the list and a description.
 expect 0 'step +noop' -- plugins
 expect 0 'noop' -- plugins --describe noop
@@ -57,7 +97,7 @@ expect 2 '--input is not a JSON object' -- plugins --call noop --input '[1'
 # As root, PostgreSQL runs as the service user: a cache it cannot reach (mktemp -d is 0700) is
 # refused before anything is downloaded, naming the folder and the fix.
 if [[ $(id -u) -eq 0 ]]; then
-  expect 3 "folder \"$tmp\" is not accessible to the service user" -- provision pgdg 15.18 --cache-dir "$tmp/cache"
+  expect 3 "folder \"$tmp\" is not accessible to the service user" -- provision pgdg 15.12 --cache-dir "$tmp/cache"
   expect 3 "chmod o\+x $tmp" -- provision pgdg 15.18 --cache-dir "$tmp/cache"
   [[ -z $(ls -A "$tmp/cache" 2>/dev/null) ]] || { echo "FAIL: the refused provision wrote into the cache"; failures=$((failures + 1)); }
 fi

@@ -12,7 +12,7 @@ using namespace pgtest;
 TEST_CASE("pgorch-catversion: a raised catalog version stops the server, the old one starts it",
           "[pg][inplace][catversion]") {
     Harness h("catversion");
-    cluster::Install in = h.install("15.20");
+    cluster::Install in = h.latest("15");
     cluster::Cluster* c = h.started("main", in);
     REQUIRE(c->sql("postgres", "CREATE TABLE t AS SELECT g FROM generate_series(1, 100) g").ok());
     std::string datadir = c->datadir().string();

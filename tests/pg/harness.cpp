@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include "engine/versions.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -35,6 +37,22 @@ Harness::~Harness() {
 
 cluster::Install Harness::install(const std::string& version) {
     auto in = provisioner->provision("pgdg", version);
+    INFO((in ? std::string() : in.error().str()));
+    REQUIRE(in.ok());
+    return *in;
+}
+
+cluster::Install Harness::latest(const std::string& major, bool full) {
+    engine::VersionSlot slot;
+    slot.role = "the test";
+    slot.db_type = "pgdg";
+    slot.written = major;
+    if (full) slot.need.own = {"pg_upgrade", "psql", "pg_dump"};
+    engine::Resolver resolver(*provisioner);
+    Status st = resolver.resolve(slot);
+    INFO((st ? std::string() : st.error().str()));
+    REQUIRE(st.ok());
+    auto in = provisioner->provision(engine::ProvisionRequest{"pgdg", slot.version, "", {}, slot.method});
     INFO((in ? std::string() : in.error().str()));
     REQUIRE(in.ok());
     return *in;

@@ -34,6 +34,10 @@ struct Harness {
 
     // Provisions pgdg `version`; fails the test (REQUIRE) on error.
     cluster::Install install(const std::string& version);
+    // The newest pgdg version of `major` a method provides here today (`full`: a full toolset;
+    // else any, a server-only build included), resolved as a scenario's "15" would be, and
+    // provisioned. Tests use it instead of a version a mirror can drop.
+    cluster::Install latest(const std::string& major, bool full = true);
     // create + init + start of a cluster; fails the test on error.
     cluster::Cluster* started(const std::string& id, const cluster::Install& in, std::vector<std::string> initdb_args = {});
 };

@@ -18,7 +18,7 @@ using namespace pgtest;
 TEST_CASE("a ru_RU.UTF-8 cluster with a configuration file and a fill script keeps its data across restart",
           "[pg][cluster]") {
     Harness h("locale");
-    cluster::Install in = h.install("15.20");
+    cluster::Install in = h.latest("15");
     cluster::ClusterSpec spec;
     spec.id = "main";
     spec.install = in;
@@ -53,7 +53,7 @@ TEST_CASE("a ru_RU.UTF-8 cluster with a configuration file and a fill script kee
     REQUIRE(r.ok());
     INFO(r->out + r->err);
     REQUIRE(r->ok());
-    CHECK(r->out.find("filled main on 15.20") != std::string::npos);
+    CHECK(r->out.find("filled main on " + in.version) != std::string::npos);
 
     fs::path check = h.run_dir / "check.sql";
     std::ofstream(check) << "SELECT count(*) FROM test_table;\n";
@@ -78,7 +78,7 @@ TEST_CASE("a ru_RU.UTF-8 cluster with a configuration file and a fill script kee
 TEST_CASE("kill -9 of the postmaster is reported with the log tail and does not disturb the next start",
           "[pg][crash]") {
     Harness h("crash");
-    cluster::Install in = h.install("15.20");
+    cluster::Install in = h.latest("15");
     cluster::Cluster* c = h.started("victim", in);
     long pid = [&] {
         std::ifstream f(c->datadir() / "postmaster.pid");
@@ -118,7 +118,7 @@ TEST_CASE("kill -9 of the postmaster is reported with the log tail and does not 
 
 TEST_CASE("a script that exits 1 is a clear error with its output", "[pg][bad]") {
     Harness h("script");
-    cluster::Install in = h.install("15.20");
+    cluster::Install in = h.latest("15");
     cluster::Cluster* c = h.started("main", in);
     fs::path bad = h.run_dir / "post_check.sh";
     std::ofstream(bad) << "echo checking\necho 'row count mismatch' >&2\nexit 1\n";
@@ -146,7 +146,7 @@ TEST_CASE("a script that exits 1 is a clear error with its output", "[pg][bad]")
 
 TEST_CASE("plugins drive clusters through the run services", "[pg][services]") {
     Harness h("services");
-    cluster::Install in = h.install("15.18");
+    cluster::Install in = h.latest("15");
     namespace json = boost::json;
     auto& s = *h.services;
     auto created = s.cluster("test", json::object{{"op", "create"}, {"cluster", "svc"}, {"install", in.to_json()},
@@ -174,9 +174,9 @@ TEST_CASE("plugins drive clusters through the run services", "[pg][services]") {
     CHECK(s.write_artifact("test", "step1/plan.txt", "plan") == PGORCH_OK);
     CHECK(fs::exists(h.run_dir / "results" / "step1" / "plan.txt"));
 
-    auto prov = s.provision("test", json::object{{"db_type", "pgdg"}, {"version", "15.18"}});
+    auto prov = s.provision("test", json::object{{"db_type", "pgdg"}, {"version", in.version}});
     REQUIRE(prov.status == PGORCH_OK);
-    CHECK(prov.response.at("version").as_string() == "15.18");
+    CHECK(prov.response.at("version").as_string() == in.version);
 
     auto stop = s.cluster("test", json::object{{"op", "stop"}, {"cluster", "svc"}, {"mode", "fast"}});
     REQUIRE(stop.status == PGORCH_OK);

@@ -1,7 +1,6 @@
 // Unit tests of the docker runtime's pieces that need no engine: DOCKER_HOST parsing, stream
-// demultiplexing, registry credentials, the tar writer/reader.
+// demultiplexing, registry credentials (archives: test_archive.cpp).
 #include "runtime/docker_client.hpp"
-#include "runtime/tar.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,12 +8,12 @@
 #include <Poco/Base64Decoder.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 namespace docker = pgorch::runtime::docker;
-namespace tar = pgorch::runtime::tar;
 namespace fs = std::filesystem;
 
 TEST_CASE("DOCKER_HOST forms are parsed", "[docker]") {
@@ -127,77 +126,6 @@ TEST_CASE("registry credentials come from the environment or the docker config",
     ::unsetenv("PGORCH_REGISTRY_PASSWORD");
     CHECK(docker::registry_auth("registry.example.com:5000", (dir / "missing.json").string()).empty());
     fs::remove_all(dir);
-}
-
-TEST_CASE("a tar archive written is read back entry for entry", "[docker][tar]") {
-    tar::Writer w;
-    std::string long_dir(120, 'd');
-    std::string very_long(300, 'n');
-    w.add({"top", tar::EntryType::directory, 0755, 1, 2, 1700000000, "", ""});
-    w.add({"top/a.txt", tar::EntryType::file, 0640, 999, 998, 1700000001, "", "hello\n"});
-    w.add({"top/" + long_dir + "/b.bin", tar::EntryType::file, 0600, 0, 0, 0, "", std::string(1025, '\0')});
-    w.add({"top/" + very_long, tar::EntryType::file, 0644, 0, 0, 0, "", "x"});
-    w.add({"top/link", tar::EntryType::symlink, 0777, 0, 0, 0, "a.txt", ""});
-    std::string ar = w.finish();
-    CHECK(ar.size() % 512 == 0);
-    auto entries = tar::read(ar);
-    REQUIRE(entries.ok());
-    REQUIRE(entries->size() == 5);
-    const auto& e = *entries;
-    CHECK(e[0].name == "top");
-    CHECK(e[0].type == tar::EntryType::directory);
-    CHECK(e[1].name == "top/a.txt");
-    CHECK(e[1].data == "hello\n");
-    CHECK(e[1].mode == 0640);
-    CHECK(e[1].uid == 999);
-    CHECK(e[1].gid == 998);
-    CHECK(e[1].mtime == 1700000001);
-    CHECK(e[2].name == "top/" + long_dir + "/b.bin");  // ustar prefix split
-    CHECK(e[2].data == std::string(1025, '\0'));
-    CHECK(e[3].name == "top/" + very_long);           // pax path
-    CHECK(e[4].type == tar::EntryType::symlink);
-    CHECK(e[4].link == "a.txt");
-}
-
-TEST_CASE("a corrupt or truncated tar archive is an error", "[docker][tar]") {
-    tar::Writer w;
-    w.add({"f", tar::EntryType::file, 0644, 0, 0, 0, "", std::string(2000, 'z')});
-    std::string ar = w.finish();
-    std::string broken = ar;
-    broken[10] ^= 0x55;
-    auto r = tar::read(broken);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().message.find("checksum") != std::string::npos);
-    auto t = tar::read(std::string_view(ar).substr(0, 1024));
-    REQUIRE_FALSE(t.ok());
-    CHECK(t.error().message.find("truncated") != std::string::npos);
-}
-
-TEST_CASE("a folder goes through tar and back unchanged, renamed at the top", "[docker][tar]") {
-    fs::path base = fs::temp_directory_path() / ("pgorch-tar-" + std::to_string(::getpid()));
-    fs::remove_all(base);
-    fs::create_directories(base / "src/sub/deeper");
-    std::ofstream(base / "src/run.sh") << "#!/bin/sh\necho hi\n";
-    fs::permissions(base / "src/run.sh", fs::perms(0755));
-    std::ofstream(base / "src/sub/deeper/data.sql") << "select 1;\n";
-    fs::create_symlink("../run.sh", base / "src/sub/run-link");
-
-    tar::Writer w;
-    REQUIRE(w.add_path(base / "src", "src", 0, 0).ok());
-    auto entries = tar::read(w.finish());
-    REQUIRE(entries.ok());
-    REQUIRE(tar::extract(*entries, base / "out", "copy").ok());
-    std::ifstream f(base / "out/copy/sub/deeper/data.sql");
-    std::string text((std::istreambuf_iterator<char>(f)), {});
-    CHECK(text == "select 1;\n");
-    CHECK((fs::status(base / "out/copy/run.sh").permissions() & fs::perms::owner_exec) != fs::perms::none);
-    CHECK(fs::is_symlink(base / "out/copy/sub/run-link"));
-    CHECK(fs::read_symlink(base / "out/copy/sub/run-link") == "../run.sh");
-
-    std::vector<tar::Entry> evil{{"../escape", tar::EntryType::file, 0644, 0, 0, 0, "", "x"}};
-    CHECK_FALSE(tar::extract(evil, base / "out").ok());
-    CHECK_FALSE(fs::exists(base / "escape"));
-    fs::remove_all(base);
 }
 
 TEST_CASE("an unreachable engine is a clear error naming its address", "[docker]") {

@@ -1,6 +1,8 @@
 // The corpus of malformed manifests (tests/fixtures/scenarios/bad/<NN-name>/): each one must give
 // exactly the error its expect.txt describes ("line:column", a message substring, and optionally
-// "hint: <substring>"), at that position of that conf.yaml, without throwing.
+// "hint: <substring>"), at that position of that conf.yaml, without throwing. "0:0" is an error
+// about the file as a whole. A fixture that git cannot hold (a FIFO, a file over the size limit)
+// has a `generate` file instead of conf.yaml: "fifo" or "size N"; the test makes it in a copy.
 #include "scenario/parser.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace pgorch::scenario;
@@ -36,6 +40,26 @@ Expectation read_expectation(const fs::path& file) {
     return e;
 }
 
+// The folder to parse: the fixture itself, or a scratch copy with the conf.yaml `generate` asks for.
+fs::path materialize(const fs::path& dir) {
+    if (!fs::exists(dir / "generate")) return dir;
+    fs::path copy = fs::temp_directory_path() / ("pgorch-bad-" + std::to_string(::getpid())) / dir.filename();
+    fs::remove_all(copy);
+    fs::create_directories(copy.parent_path());
+    fs::copy(dir, copy, fs::copy_options::recursive);
+    std::ifstream in(dir / "generate");
+    std::string what;
+    long size = 0;
+    in >> what >> size;
+    if (what == "fifo") REQUIRE(::mkfifo((copy / "conf.yaml").c_str(), 0644) == 0);
+    if (what == "size") {
+        std::string text = "kind: perf\n";
+        text += std::string(static_cast<size_t>(size) - text.size() - 1, '#') + "\n";
+        std::ofstream(copy / "conf.yaml") << text;
+    }
+    return copy;
+}
+
 }  // namespace
 
 TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]") {
@@ -50,15 +74,16 @@ TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]"
         DYNAMIC_SECTION(dir.filename().string()) {
             REQUIRE(fs::exists(dir / "expect.txt"));
             const Expectation want = read_expectation(dir / "expect.txt");
+            const fs::path folder = materialize(dir);
             Scenario s;
             Diagnostics d;
-            REQUIRE_NOTHROW(d = parse_scenario(dir, s));
+            REQUIRE_NOTHROW(d = parse_scenario(folder, s));
             for (const auto& e : d.errors) UNSCOPED_INFO(e.str());
             REQUIRE(d.errors.size() == 1);
             const auto& e = d.errors.front();
             CHECK(e.code == pgorch::ExitCode::invalid_input);
             REQUIRE(e.where);
-            CHECK(e.where->file == (dir / "conf.yaml").string());
+            CHECK(e.where->file == (folder / "conf.yaml").string());
             CHECK(e.where->line == want.line);
             CHECK(e.where->column == want.column);
             CHECK_THAT(e.message, Catch::Contains(want.message));
@@ -68,6 +93,9 @@ TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]"
             CHECK_FALSE(std::isupper(static_cast<unsigned char>(e.message.front())));
             if (!want.hint.empty()) CHECK_THAT(e.hint, Catch::Contains(want.hint));
             if (!e.hint.empty()) CHECK((e.hint.back() == '.' || e.hint.back() == '?'));
+            // Nothing raw reaches a terminal: no control character in the message.
+            for (char c : e.message) CHECK((static_cast<unsigned char>(c) >= 0x20 || c == '\n'));
+            if (folder != dir) fs::remove_all(folder);
         }
     }
 }

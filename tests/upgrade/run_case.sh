@@ -1,13 +1,15 @@
 #!/bin/bash
-# Upgrade-module integration tests on real PostgreSQL, provisioned by pgorch itself (pgdg deb
-# method): usage run_case.sh CASE HOST SOURCE_DIR WORK_ROOT
+# Upgrade-module integration tests on real PostgreSQL, provisioned by pgorch itself (pgdg
+# binaries and deb methods; selectors such as "15" resolved when the test runs, so no test
+# pins a version a mirror can drop): usage run_case.sh CASE HOST SOURCE_DIR WORK_ROOT
 #   steps        scenarios/upgrade-15: minor, pg_upgrade copy, pg_upgrade --link, pg_dumpall, all verified
 #   row-deleted  a post_script deletes a row: exit 1, the diff names db "app" and table "public.orders"
 #   check-fails  the old cluster uses an extension the new installation lacks: pg_upgrade --check
 #                stops the step, logs are in the results, the old cluster is untouched and starts
 #   bad-version  a version nobody provides: exit 3
 #   bad-verify   an unknown verify kind: exit 2, nothing runs
-#   cross-major  15.20 -> 17.x (source build) with pg_upgrade and pg_dumpall (label slow)
+#   cross-major  14.x (npm build) -> "17" (a full toolset, today a source build) with pg_upgrade
+#                and pg_dumpall (label slow)
 set -u
 CASE=$1 HOST=$2 SRC=$3 ROOT=$4
 FIX="$SRC/tests/fixtures/upgrade"
@@ -57,9 +59,14 @@ steps)
     check "exit code 0" test "$RC" -eq 0
     reports
     check "junit: 4 steps and their scripts, nothing failed" junit "tests >= 5 and failures == 0 and errors == 0 and skipped == 0"
-    check "junit names the steps" grep -qF 'name="step 3 pg_upgrade 15.20 -&gt; 15.20"' "$R/junit.xml"
+    V15=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["steps"][1]["to_version"])' "$R/report.json")
+    check "'15' resolved to an exact 15.x" grep -qE '^15\.[0-9]+$' <<<"$V15"
+    check "junit names the steps" grep -qF "name=\"step 3 pg_upgrade $V15 -&gt; $V15\"" "$R/junit.xml"
     check "--junit copy" cmp -s "$WORK/ci/junit.xml" "$R/junit.xml"
-    check "markdown steps table" grep -qF '| 3 | pg_upgrade (link) | 15.20 -> 15.20 | passed |' "$R/report.md"
+    check "markdown steps table" grep -qF "| 3 | pg_upgrade (link) | $V15 -> $V15 | passed |" "$R/report.md"
+    check "the minor step ran the npm builds" grep -qF '"from_version":"15.6","to_version":"15.12"' "$R/report.json"
+    check "the old side borrowed pg_controldata" grep -qE '"borrowed":\{[^}]*"pg_controldata":"pgdg 15\.[0-9]+ \(deb\)"' "$R/report.json"
+    check "the versions are recorded as written and resolved" grep -qF '"db_version":"15","version":"'"$V15"'"' "$R/report.json"
     check "html duration and downtime charts" test "$(count '<svg' "$R/report.html")" -eq 2
     check "report.json written" test -s "$R/report.json"
     check "four steps passed" test "$(count '"verdict":"passed"' "$R/report.json")" -eq 4
@@ -92,12 +99,15 @@ row-deleted)
     ;;
 check-fails)
     CACHE="$WORK/cache"
-    "$HOST" provision pgdg 15.18 --cache-dir "$CACHE" >"$WORK/provision.log" 2>&1 || fail "provision 15.18"
-    OLD=$(ls -d "$CACHE"/pgdg/15.18/usr/lib/postgresql/15 2>/dev/null)
-    SHARE=$(ls -d "$CACHE"/pgdg/15.18/usr/share/postgresql/15 2>/dev/null)
-    check "15.18 provisioned" test -x "$OLD/bin/postgres"
+    # The old side: an npm server build (immutable); its layout says where its lib and share are.
+    "$HOST" provision pgdg 15.12 --cache-dir "$CACHE" --json >"$WORK/provision.json" 2>"$WORK/provision.log" || fail "provision 15.12"
+    "$HOST" provision pgdg 15 --cache-dir "$CACHE" --json >"$WORK/provision-new.json" 2>>"$WORK/provision.log" || fail "provision 15"
+    layout() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+    OLD_BIN=$(layout "$WORK/provision.json" bindir) OLD_LIB=$(layout "$WORK/provision.json" libdir)
+    SHARE=$(layout "$WORK/provision.json" sharedir) NEW_BIN=$(layout "$WORK/provision-new.json" bindir)
+    check "15.12 provisioned" test -x "$OLD_BIN/postgres"
     # A fake extension in the old installation only: its library is a copy of a contrib module's.
-    cp "$OLD/lib/pg_stat_statements.so" "$OLD/lib/pgorch_fake.so"
+    cp "$OLD_LIB/pg_stat_statements.so" "$OLD_LIB/pgorch_fake.so"
     printf "default_version = '1.0'\nmodule_pathname = '\$libdir/pgorch_fake'\nrelocatable = true\n" \
         >"$SHARE/extension/pgorch_fake.control"
     printf "CREATE FUNCTION pgorch_fake_reset() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'pg_stat_statements_reset';\n" \
@@ -106,22 +116,22 @@ check-fails)
     R=$(results)
     check "exit code 1" test "$RC" -eq 1
     check "the check stopped the step" grep -q 'pg_upgrade --check failed' "$R/report.json"
-    check "nothing was upgraded and the old cluster kept running" grep -q 'nothing was upgraded and the old cluster \\"c0-15.18\\" kept running' "$R/report.json"
+    check "nothing was upgraded and the old cluster kept running" grep -q 'nothing was upgraded and the old cluster \\"c0-15.12\\" kept running' "$R/report.json"
     check "the check ran against the live old server" grep -q 'Performing Consistency Checks on Old Live Server' "$R/steps/01-pg_upgrade/pg_upgrade-check.out"
     check "pg_upgrade output saved" test -s "$R/steps/01-pg_upgrade/pg_upgrade-check.out"
     check "missing library named in the logs" grep -rq 'pgorch_fake' "$R/steps/01-pg_upgrade/"
-    DATA=$(ls -d "$WORK"/runs/*/clusters/c0-15.18/data)
+    DATA=$(ls -d "$WORK"/runs/*/clusters/c0-15.12/data)
     check "old pg_control untouched" test -f "$DATA/global/pg_control"
     # The old cluster still starts on its own binaries (as the data folder's owner, the service
-    # user) and still holds its data.
+    # user) and still holds its data (read with the new side's psql: the npm build has none).
     PORT=$((20000 + RANDOM % 20000))
     SOCK=$(mktemp -d /tmp/pgorch-t-XXXX) && chmod 777 "$SOCK"
     OWNER=$(stat -c %U "$DATA")
     AS=(); [ "$(id -u)" = 0 ] && AS=(setpriv --reuid="$OWNER" --regid="$(stat -c %G "$DATA")" --init-groups)
-    check "old cluster starts" "${AS[@]}" "$OLD/bin/pg_ctl" -w -D "$DATA" -l "$SOCK/restart.log" \
+    check "old cluster starts" "${AS[@]}" "$OLD_BIN/pg_ctl" -w -D "$DATA" -l "$SOCK/restart.log" \
         -o "-p $PORT -k $SOCK -c listen_addresses=''" start
-    check "old data is there" test "$("$OLD/bin/psql" -X -At -h "$SOCK" -p "$PORT" -U postgres -d postgres -c 'SELECT count(*) FROM keep_me')" = 100
-    "${AS[@]}" "$OLD/bin/pg_ctl" -w -D "$DATA" -m fast stop >/dev/null || cat "$SOCK/restart.log"
+    check "old data is there" test "$("$NEW_BIN/psql" -X -At -h "$SOCK" -p "$PORT" -U postgres -d postgres -c 'SELECT count(*) FROM keep_me')" = 100
+    "${AS[@]}" "$OLD_BIN/pg_ctl" -w -D "$DATA" -m fast stop >/dev/null || cat "$SOCK/restart.log"
     rm -rf "$SOCK"
     ;;
 bad-version)
@@ -136,23 +146,26 @@ bad-verify)
     check "names the pattern" grep -qF 'verify pattern "view": unknown kind "view"' "$WORK/out.log"
     ;;
 cross-major)
-    # A real cross-major upgrade: 15.18 (Debian package) -> 17.11 (built from source by the pgdg
-    # plugin's source method), by pg_upgrade and by pg_dumpall, on scenarios/upgrade-15's data.
-    # Not from 15.20: Debian's 15.20 writes a column option "pg_attver" (one of its security
-    # fixes) that 17.11 does not know, so both pg_upgrade and the restore fail with
-    # 'unrecognized parameter "pg_attver"' - pgorch reports exactly that (set FROM=15.20 to see it).
-    FROM=${FROM:-15.18}
+    # A real cross-major upgrade: an npm server build of 14 (immutable; it borrows pg_controldata
+    # from Debian's 15, which has the same pg_control version) -> "17", the newest 17.x with a
+    # full toolset here (today built from Debian trixie's source package by the pgdg plugin's
+    # source method), by pg_upgrade and by pg_dumpall, on scenarios/upgrade-15's data.
+    # Not from Debian's 15.x: its security fixes write a column option "pg_attver" that upstream
+    # 17 does not know, so both pg_upgrade and the restore fail with 'unrecognized parameter
+    # "pg_attver"' - pgorch reports exactly that (set FROM=15 to see it).
+    FROM=${FROM:-14.17}
     for method in pg_upgrade pg_dumpall; do
         SC="$WORK/cross-$method"
         mkdir -p "$SC/scripts" && cp "$SRC/scenarios/upgrade-15/scripts/"*.sh "$SC/scripts/"
-        printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nverifiers:\n  - check_app.sh\nsteps:\n  - type: %s\n    db_version: "17.11"\n' "$FROM" "$method" >"$SC/conf.yaml"
+        printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nverifiers:\n  - check_app.sh\nsteps:\n  - type: %s\n    db_version: "17"\n' "$FROM" "$method" >"$SC/conf.yaml"
         rm -rf "$WORK/runs"
         run "$SC"
         R=$(results)
         check "$method: exit code 0" test "$RC" -eq 0
         check "$method: step passed" test "$(count '"verdict":"passed"' "$R/report.json")" -eq 1
         check "$method: verification passed" test "$(count '"verification":\{"passed":true' "$R/report.json")" -eq 1
-        check "$method: runs 17.11" grep -q '"to_version":"17.11"' "$R/report.json"
+        check "$method: '17' resolved to an exact 17.x" grep -qE '"to_version":"17\.[0-9]+"' "$R/report.json"
+        check "$method: from the npm build of $FROM" grep -qF '"from_version":"'"$FROM"'"' "$R/report.json"
         cp -r "$R" "$WORK/results-$method"
     done
     ;;

@@ -75,7 +75,7 @@ void install_dependencies(const Context& ctx, const std::vector<std::string>& de
 Outcome provide_apt(const Context& ctx, const Request& req) {
     std::string bindir = "/usr/lib/postgresql/" + req.major + "/bin";
     auto installed_layout = [&](const std::string& cat_inc) {
-        return layout(req.version, bindir, "/usr/lib/postgresql/" + req.major + "/lib",
+        return layout(ctx, req.version, bindir, "/usr/lib/postgresql/" + req.major + "/lib",
                       "/usr/share/postgresql/" + req.major, catalog_version(ctx, bindir, cat_inc), "apt");
     };
     std::string marker = "/usr/lib/postgresql/" + req.major + "/" + kMarker;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -58,15 +59,13 @@ std::string debian_revision(const Context& ctx, const Request& req, std::string&
     return rev;
 }
 
-std::vector<std::string> cached_versions(const Context& ctx, const std::string& cache_dir) {
+std::vector<std::string> cached_versions(const Context& ctx, const std::string& root) {
     std::set<std::string> v;
-    for (const char* sub : {"/pgdg", "/pgdg-src"}) {
-        ExecResult r = run(ctx, {"find", cache_dir + sub, "-mindepth", "2", "-maxdepth", "2", "-name", kMarker}, "/", 60);
-        for (const auto& line : split_lines(r.out)) {
-            std::string dir = line.substr(0, line.rfind('/'));
-            std::string name = dir.substr(dir.rfind('/') + 1);
-            if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) v.insert(name);
-        }
+    ExecResult r = run(ctx, {"find", root, "-mindepth", "2", "-maxdepth", "2", "-name", kMarker}, "/", 60);
+    for (const auto& line : split_lines(r.out)) {
+        std::string dir = line.substr(0, line.rfind('/'));
+        std::string name = dir.substr(dir.rfind('/') + 1);
+        if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) v.insert(name);
     }
     return {v.begin(), v.end()};
 }
@@ -90,7 +89,7 @@ json::object finish(const Context& ctx, const Request& req, const std::string& s
     must(ctx, {"mv", "-T", staging_root, final_dir}, "moving the unpacked installation into the cache", "/", 120);
     std::string bindir = final_dir + rel_bin;
     uint32_t cat = catalog_version(ctx, bindir, final_dir + "/usr/include/postgresql/" + req.major + "/server");
-    json::object l = layout(req.version, bindir, final_dir + "/usr/lib/postgresql/" + req.major + "/lib",
+    json::object l = layout(ctx, req.version, bindir, final_dir + "/usr/lib/postgresql/" + req.major + "/lib",
                             final_dir + "/usr/share/postgresql/" + req.major, cat, method);
     write_file(ctx, final_dir + "/" + kMarker, json::serialize(l));
     return l;
@@ -123,32 +122,6 @@ Outcome provide_deb(const Context& ctx, const Request& req) {
         remove_all(ctx, staging);
         throw;
     }
-}
-
-// An existing installation: option "path" names its bindir.
-Outcome provide_path(const Context& ctx, const Request& req) {
-    std::string bindir = pgorch::sdk::get_string(req.options, "path");
-    if (bindir.empty()) return Outcome::no("option \"path\" is not set");
-    while (bindir.size() > 1 && bindir.back() == '/') bindir.pop_back();
-    std::string got = binary_version(ctx, bindir);
-    if (got.empty()) return Outcome::no("\"" + bindir + "/postgres\" does not run", PGORCH_ERR_ENVIRONMENT);
-    if (got != req.version) return Outcome::no("\"" + bindir + "\" has version " + got + ", not " + req.version);
-    std::string key = std::to_string(std::hash<std::string>{}(bindir));
-    std::string marker = req.cache_dir + "/pgdg/path/" + key + "-" + req.version + ".json";
-    if (auto l = read_marker(ctx, marker))
-        if (pgorch::sdk::get_string(*l, "bindir") == bindir) return Outcome::ok(*l);
-    std::string libdir = bindir + "/../lib", sharedir = bindir + "/../share", inc;
-    ExecResult pc = run(ctx, {bindir + "/pg_config", "--pkglibdir", "--sharedir", "--includedir-server"}, "/", 30);
-    auto lines = split_lines(pc.out);
-    if (pc.ok() && lines.size() == 3) {
-        libdir = lines[0];
-        sharedir = lines[1];
-        inc = lines[2];
-    }
-    json::object l = layout(req.version, bindir, libdir, sharedir, catalog_version(ctx, bindir, inc), "path");
-    make_dirs(ctx, req.cache_dir + "/pgdg/path");
-    write_file(ctx, marker, json::serialize(l));
-    return Outcome::ok(l);
 }
 
 // The scenario's own .deb files, unpacked into <cache>/pgdg/pkg-<version>-<content hash>.

@@ -1,7 +1,10 @@
 // pgdg plugin: the `source` method — the upstream release tarball, built into the cache.
+#include "debian_source.hpp"
 #include "methods.hpp"
 
-#include <map>
+#include <algorithm>
+#include <set>
+
 
 namespace pgdg {
 
@@ -16,13 +19,6 @@ std::string expand(std::string s, const Request& req) {
     return s;
 }
 
-// The Debian suite that carries a PostgreSQL major as a source package.
-std::string debian_suite(const std::string& major) {
-    static const std::map<std::string, std::string> suites = {{"15", "bookworm"}, {"17", "trixie"}, {"18", "sid"}};
-    auto it = suites.find(major);
-    return it == suites.end() ? std::string() : it->second;
-}
-
 // Fetches the tarball from a URL with curl; "" on success, else why not.
 std::string fetch_url(const Context& ctx, const std::string& url, const std::string& target) {
     ExecResult r = run(ctx, {"curl", "-fsSL", "--connect-timeout", "10", "--max-time", "900", "-o", target, url}, "/", 960);
@@ -31,50 +27,29 @@ std::string fetch_url(const Context& ctx, const std::string& url, const std::str
     return url + ": " + err;
 }
 
-// The pristine orig tarball from Debian's source packages, through a private apt configuration
-// (never /etc/apt): "" on success, else why not.
+// The pristine orig tarball from Debian's source packages (debian_source.hpp): "" on success,
+// else why not.
 std::string fetch_debian(const Context& ctx, const Request& req, std::string suite, const std::string& dl,
                          const std::string& target) {
     if (suite.empty()) suite = debian_suite(req.major);
     if (suite.empty()) return "debian: no Debian suite carries PostgreSQL " + req.major + " sources";
-    std::string apt = req.cache_dir + "/pgdg-src/apt-" + suite;
-    make_dirs(ctx, apt + "/lists/partial");
-    make_dirs(ctx, apt + "/cache/archives/partial");
-    write_file(ctx, apt + "/sources.list",
-               "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian " + suite +
-                   " main\n");
-    std::vector<std::string> o = {"-o", "Dir::Etc::SourceList=" + apt + "/sources.list", "-o", "Dir::Etc::SourceParts=/dev/null",
-                                  "-o", "Dir::State::Lists=" + apt + "/lists", "-o", "Dir::Cache=" + apt + "/cache"};
-    auto with = [&](std::vector<std::string> head, std::vector<std::string> rest) {
-        head.insert(head.end(), o.begin(), o.end());
-        head.insert(head.end(), rest.begin(), rest.end());
-        return head;
-    };
-    // Refresh the index at most once a day.
-    ExecResult fresh = run(ctx, {"find", apt + "/lists", "-maxdepth", "1", "-name", "*Sources*", "-mmin", "-1440"}, "/", 30);
-    if (fresh.out.empty()) {
-        ExecResult up = run(ctx, with({"apt-get", "-q"}, {"update"}), "/", 600);
-        if (!up.ok()) return "debian " + suite + ": apt-get update failed:" + tail(up.out + up.err, 5);
-    }
-    std::string pkg = "postgresql-" + req.major;
-    ExecResult show = run(ctx, with({"apt-cache"}, {"showsrc", pkg}), "/", 60);
+    DebianSources d(ctx, req.cache_dir + "/pgdg-src", suite);
     std::string rev;
     std::vector<std::string> have;
-    for (const auto& line : split_lines(show.out))
-        if (line.rfind("Version: ", 0) == 0) {
-            std::string r = line.substr(9);
-            std::string up = r.substr(r.find(':') == std::string::npos ? 0 : r.find(':') + 1);
-            up = up.substr(0, up.rfind('-'));
+    try {
+        d.refresh();
+        for (const auto& [up, r] : d.versions(req.major)) {
             have.push_back(up);
-            if (up == req.version) rev = r;
+            if (up == req.version && rev.empty()) rev = r;
         }
-    if (rev.empty())
-        return "debian " + suite + ": " + (have.empty() ? "no source package " + pkg : "has " + pkg + " " + join(have, ", ") + " only");
-    ExecResult src = run(ctx, with({"apt-get", "-q"}, {"source", "--download-only", pkg + "=" + rev}), dl, 900);
-    std::string orig = dl + "/" + pkg + "_" + req.version + ".orig.tar.bz2";
-    if (!src.ok() || !exists(ctx, orig))
-        return "debian " + suite + ": apt-get source " + pkg + "=" + rev + " failed:" + tail(src.out + src.err, 5);
-    must(ctx, {"mv", orig, target}, "moving the tarball", "/", 60);
+        if (rev.empty())
+            return "debian " + suite + ": " +
+                   (have.empty() ? "no source package postgresql-" + req.major : "has postgresql-" + req.major + " " + join(have, ", ") + " only");
+        must(ctx, {"mv", d.orig_tarball(req.major, rev, dl), target}, "moving the tarball", "/", 60);
+    } catch (const Failure& f) {
+        if (f.code() == PGORCH_ERR_CANCELLED) throw;
+        return "debian " + suite + ": " + f.what();
+    }
     return {};
 }
 
@@ -139,7 +114,7 @@ Outcome provide_source(const Context& ctx, const Request& req) {
         ExecResult pc = must(ctx, {bindir + "/pg_config", "--libdir", "--sharedir", "--includedir-server"}, "pg_config", "/", 30);
         auto lines = split_lines(pc.out);
         if (lines.size() < 3) throw Failure(PGORCH_ERR_FAILED, "pg_config of the build gives no layout");
-        json::object l = layout(req.version, bindir, lines[0], lines[1], catalog_version(ctx, bindir, lines[2]), "source");
+        json::object l = layout(ctx, req.version, bindir, lines[0], lines[1], catalog_version(ctx, bindir, lines[2]), "source");
         write_file(ctx, prefix + "/" + kMarker, json::serialize(l));
         remove_all(ctx, work);
         return Outcome::ok(l);
@@ -147,6 +122,40 @@ Outcome provide_source(const Context& ctx, const Request& req) {
         remove_all(ctx, work);
         throw;
     }
+}
+
+void list_source(const Context& ctx, const Request& req, Listing& out) {
+    const std::vector<std::string> cached = cached_versions(ctx, req.cache_dir + "/pgdg-src");
+    std::set<std::string> seen, failed;
+    auto offer = [&](const std::string& v, bool cache_hit) {
+        if (seen.insert(v).second) out.offers.push_back({v, "source", true, cache_hit, "build"});
+    };
+    auto is_cached = [&](const std::string& v) { return std::find(cached.begin(), cached.end(), v) != cached.end(); };
+    for (const auto& m : string_list(req.options, "mirrors", kDefaultMirrors)) {
+        if (m != "debian" && m.rfind("debian:", 0) != 0) continue;  // a URL mirror cannot be listed
+        const std::string fixed = m.size() > 7 ? m.substr(7) : "";
+        for (const auto& major : req.major.empty() ? debian_source_majors() : std::vector<std::string>{req.major}) {
+            std::string suite = fixed.empty() ? debian_suite(major) : fixed;
+            if (suite.empty()) {
+                std::vector<std::string> known;
+                for (const auto& k : debian_source_majors()) known.push_back(k + " " + debian_suite(k));
+                out.problems.push_back({"source", "no Debian suite carries PostgreSQL " + major + " sources (" + join(known, ", ") + ")"});
+                continue;
+            }
+            if (failed.count(suite)) continue;
+            try {
+                DebianSources d(ctx, req.cache_dir + "/pgdg-src", suite);
+                d.refresh();
+                for (const auto& [up, rev] : d.versions(major)) offer(up, is_cached(up));
+            } catch (const Failure& f) {
+                if (f.code() == PGORCH_ERR_CANCELLED) throw;
+                failed.insert(suite);
+                out.problems.push_back({"source", "debian " + suite + ": " + f.what()});
+            }
+        }
+    }
+    for (const auto& c : cached)
+        if (req.major.empty() || major_of(c) == req.major) offer(c, true);
 }
 
 }  // namespace pgdg

@@ -1,5 +1,6 @@
 #include "util.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <random>
 #include <sstream>
@@ -46,7 +47,21 @@ void make_dirs(const Context& ctx, const std::string& path) {
     must(ctx, {"mkdir", "-p", path}, "creating \"" + path + "\"", "/", 30);
 }
 
-void remove_all(const Context& ctx, const std::string& path) { run(ctx, {"rm", "-rf", path}, "/", 600); }
+void remove_all(const Context& ctx, const std::string& path) {
+    try {
+        run(ctx, {"rm", "-rf", path}, "/", 600);
+    } catch (const Failure&) {
+        // Refused once the run is cancelled: a stale staging folder is cleaned up later.
+    }
+}
+
+std::vector<std::string> missing_commands(const Context& ctx, const std::vector<std::string>& names) {
+    std::vector<std::string> argv = {"sh", "-c", "for c; do command -v \"$c\" >/dev/null || echo \"$c\"; done", "sh"};
+    argv.insert(argv.end(), names.begin(), names.end());
+    ExecResult r = run(ctx, argv, "/", 30);
+    if (!r.ok()) return names;
+    return split_lines(r.out);
+}
 
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> out;
@@ -99,7 +114,13 @@ std::string major_of(const std::string& version) {
 
 // "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)" -> "15.20"
 std::string binary_version(const Context& ctx, const std::string& bindir) {
-    ExecResult r = run(ctx, {bindir + "/postgres", "--version"}, "/", 60);
+    ExecResult r;
+    try {
+        r = run(ctx, {bindir + "/postgres", "--version"}, "/", 60);
+    } catch (const Failure& f) {
+        if (f.code() == PGORCH_ERR_CANCELLED) throw;
+        return {};  // no such file: the runtime refuses the command
+    }
     if (!r.ok()) return {};
     std::istringstream in(r.out);
     std::string a, b, v;
@@ -124,12 +145,16 @@ uint32_t catalog_version(const Context& ctx, const std::string& bindir, const st
     ExecResult init = run(ctx, {bindir + "/initdb", "-D", dir + "/data", "-U", "postgres", "-A", "trust", "--no-sync",
                                 "-E", "UTF8", "--locale=C"},
                           "/tmp", 300, "postgres");
-    ExecResult cd = init.ok() ? run(ctx, {bindir + "/pg_controldata", dir + "/data"}, "/tmp", 60, "postgres") : init;
+    // ControlFileData: system_identifier (8 bytes), pg_control_version (4), catalog_version_no (4).
+    ExecResult od = init.ok() ? run(ctx, {"od", "-An", "-tu4", "-j12", "-N4", dir + "/data/global/pg_control"}, "/tmp", 60, "postgres")
+                              : init;
     run(ctx, {"rm", "-rf", dir}, "/tmp", 120, "postgres");
     if (!init.ok()) throw Failure(PGORCH_ERR_FAILED, "initdb of " + bindir + " does not work:" + tail(init.out + init.err));
-    for (const auto& line : split_lines(cd.out))
-        if (line.rfind("Catalog version number:", 0) == 0) return static_cast<uint32_t>(std::stoul(line.substr(23)));
-    throw Failure(PGORCH_ERR_FAILED, "cannot read the catalog version with " + bindir + "/pg_controldata:" + tail(cd.out + cd.err));
+    std::istringstream in(od.out);
+    unsigned long v = 0;
+    if (od.ok() && in >> v && v > 0) return static_cast<uint32_t>(v);
+    throw Failure(PGORCH_ERR_FAILED, "cannot read the catalog version from the pg_control of a cluster made by " + bindir +
+                                         "/initdb:" + tail(od.out + od.err));
 }
 
 std::vector<std::string> string_list(const json::object& options, const char* key, const std::string& fallback) {
@@ -158,11 +183,34 @@ std::vector<std::string> string_list(const json::object& options, const char* ke
     return out;
 }
 
-json::object layout(const std::string& version, const std::string& bindir, const std::string& libdir,
+std::vector<std::string> tools_in(const Context& ctx, const std::string& bindir) {
+    ExecResult r = run(ctx, {"find", "-L", bindir, "-mindepth", "1", "-maxdepth", "1", "-type", "f", "-perm", "/111", "-printf", "%f\n"},
+                       "/", 30);
+    std::vector<std::string> t = r.ok() ? split_lines(r.out) : std::vector<std::string>{};
+    std::sort(t.begin(), t.end());
+    return t;
+}
+
+void set_tools(const Context& ctx, json::object& l) {
+    auto parsed = pgorch::sdk::InstallLayout::from_json(l);
+    parsed.tools = tools_in(ctx, parsed.bindir);
+    l["tools"] = parsed.to_json()["tools"];
+    l["toolset"] = parsed.toolset();
+}
+
+json::object layout(const Context& ctx, const std::string& version, const std::string& bindir, const std::string& libdir,
                     const std::string& sharedir, uint32_t catversion, const std::string& method) {
-    return json::object{{"distro", "pgdg"},       {"version", version},   {"major", major_of(version)},
-                        {"edition", ""},          {"bindir", bindir},     {"libdir", libdir},
-                        {"sharedir", sharedir},   {"catalog_version", catversion}, {"method", method}};
+    pgorch::sdk::InstallLayout l;
+    l.distro = "pgdg";
+    l.version = version;
+    l.major = major_of(version);
+    l.method = method;
+    l.bindir = bindir;
+    l.libdir = libdir;
+    l.sharedir = sharedir;
+    l.catalog_version = catversion;
+    l.tools = tools_in(ctx, bindir);
+    return l.to_json();
 }
 
 std::optional<json::object> read_marker(const Context& ctx, const std::string& marker) {
@@ -171,7 +219,9 @@ std::optional<json::object> read_marker(const Context& ctx, const std::string& m
     boost::system::error_code ec;
     json::value v = json::parse(*text, ec);
     if (ec || !v.is_object() || !v.as_object().contains("bindir")) return std::nullopt;
-    return v.as_object();
+    json::object& l = v.as_object();
+    if (!l.contains("tools")) set_tools(ctx, l);
+    return l;
 }
 
 }  // namespace pgdg

@@ -1,8 +1,13 @@
 // pgdg_patched: a vendor's "minor-major" release for testing the in-place catalog upgrade —
 // community PostgreSQL built from the pristine Debian source tarball with CATALOG_VERSION_NO
-// raised (and optional patch files applied). Works only through the host services (exec).
-#include <pgorch/plugin.hpp>
+// raised (and optional patch files applied). Works only through the host services (exec). The
+// Debian source index and the layout's tools come from pgdg's helpers (debian_source, util).
+#include "../pgdg/debian_source.hpp"
 
+#include <pgorch/distro.hpp>
+
+#include <algorithm>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,36 +50,35 @@ std::string opt(const json::object& o, const char* key) {
     return {};
 }
 
-// The Debian suite carrying each major's sources.
-std::string suite_of(const std::string& major) {
-    if (major == "15") return "bookworm";
-    if (major == "17") return "trixie";
-    if (major == "18") return "sid";
-    return {};
+// Option "security_updates": also read <suite>-security (its pool answers 404 on some mirrors).
+bool with_security(const json::object& options) {
+    const json::value* v = options.if_contains("security_updates");
+    return v && ((v->is_bool() && v->as_bool()) || (v->is_string() && v->as_string() == "true"));
 }
 
-// The pristine tarball, kept in the cache; fetched with apt-get source through a private apt
-// configuration (never /etc/apt).
-std::string tarball(sdk::Context& ctx, const std::string& cache, const std::string& version, const std::string& major) {
+// The pristine tarball, kept in the cache; fetched from Debian's source packages (the private
+// apt configuration pgdg's source method uses too).
+std::string tarball(sdk::Context& ctx, const std::string& cache_root, const std::string& version, const std::string& major,
+                    const json::object& options) {
+    const std::string cache = cache_root + "/pgdg_patched";
     std::string target = cache + "/postgresql-" + version + ".tar.bz2";
     if (sh(ctx, "test -s \"$1\"", {target}).ok()) return target;
-    std::string suite = suite_of(major);
+    std::string suite = pgdg::debian_suite(major);
     if (suite.empty()) throw Failure(PGORCH_ERR_INVALID, "no Debian suite carries PostgreSQL " + major + " sources");
-    std::string apt = cache + "/apt-" + suite;
-    std::string script =
-        "set -e; apt=$1; mkdir -p $apt/lists/partial $apt/cache/archives/partial $apt/dl; "
-        "k=/usr/share/keyrings/debian-archive-keyring.gpg; { echo \"deb-src [signed-by=$k] http://deb.debian.org/debian $2 main\"; "
-        "[ $2 = sid ] || echo \"deb-src [signed-by=$k] http://deb.debian.org/debian-security $2-security main\"; } "
-        "> $apt/sources.list; O=\"-o Dir::Etc::SourceList=$apt/sources.list -o Dir::Etc::SourceParts=/dev/null "
-        "-o Dir::State::Lists=$apt/lists -o Dir::Cache=$apt/cache\"; "
-        "ls $apt/lists/*security*Sources* >/dev/null 2>&1 || apt-get -q $O update; "
-        "rev=$(apt-cache $O showsrc postgresql-$3 | sed -n 's/^Version: //p' | grep -E \"^$4-\" | sort -V | tail -1); "
-        "[ -n \"$rev\" ] || { echo \"no source package postgresql-$3 $4\" >&2; exit 1; }; "
-        "cd $apt/dl && apt-get -q $O source --download-only postgresql-$3=$rev && "
-        "mv postgresql-$3_$4.orig.tar.bz2 \"$5\"";
-    auto r = sh(ctx, script, {apt, suite, major, version, target}, 1200);
-    if (!r.ok()) throw Failure(PGORCH_ERR_ENVIRONMENT, "cannot fetch postgresql " + version + " sources: " + r.err);
+    pgdg::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
+    d.refresh();
+    std::string rev;
+    for (const auto& [up, r] : d.versions(major))
+        if (up == version && rev.empty()) rev = r;
+    if (rev.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "cannot fetch postgresql " + version + " sources: no source package postgresql-" +
+                                                              major + " " + version + " in Debian " + suite);
+    must(ctx, {"mv", d.orig_tarball(major, rev, cache + "/dl"), target}, "moving the tarball");
     return target;
+}
+
+// The install prefix of a version with the catalog version raised by `bump`.
+std::string prefix_of(const std::string& cache_root, const std::string& version, const std::string& bump) {
+    return cache_root + "/pgdg_patched/" + version + "-bump" + bump;
 }
 
 // provision: build (once, cached) the version with its catalog version raised.
@@ -90,12 +94,12 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
     std::string cache_root = ctx.setting("cache_dir");
     if (cache_root.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "the host gives no \"cache_dir\"");
     const std::string cache = cache_root + "/pgdg_patched";
-    const std::string prefix = cache + "/" + version + "-bump" + bump;
+    const std::string prefix = prefix_of(cache_root, version, bump);
     const std::string marker = prefix + "/.pgorch-install.json";
     must(ctx, {"mkdir", "-p", cache}, "creating the cache");
-    if (auto m = sh(ctx, "cat \"$1\" 2>/dev/null", {marker}); m.ok() && !m.out.empty()) return json::parse(m.out);
+    if (auto m = pgdg::read_marker(ctx, marker)) return *m;
 
-    std::string tar = tarball(ctx, cache, version, major);
+    std::string tar = tarball(ctx, cache_root, version, major, options);
     std::string work = cache + "/.build-" + version + "-bump" + bump;
     std::string log = prefix + ".build.log";
     ctx.progress(-1, "building PostgreSQL " + version + " with CATALOG_VERSION_NO raised by " + bump);
@@ -131,19 +135,63 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
     if (ver != "PostgreSQL " + version) throw Failure(PGORCH_ERR_FAILED, "the build reports \"" + ver + "\", not " + version);
     auto cv = must(ctx, {"sed", "-n", "s/^#define CATALOG_VERSION_NO[[:space:]]*\\([0-9]*\\).*/\\1/p", incdir + "/catalog/catversion.h"},
                    "reading catversion.h");
-    json::object layout{{"bindir", bindir}, {"libdir", libdir}, {"sharedir", sharedir}, {"version", version},
-                        {"major", major}, {"catalog_version", std::stoll(cv.out)}, {"distro", "pgdg_patched"},
-                        {"edition", "bump" + bump}, {"method", "source"}};
+    sdk::InstallLayout l;
+    l.distro = "pgdg_patched";
+    l.version = version;
+    l.major = major;
+    l.edition = "bump" + bump;
+    l.method = "source";
+    l.bindir = bindir;
+    l.libdir = libdir;
+    l.sharedir = sharedir;
+    l.catalog_version = static_cast<uint32_t>(std::stoul(cv.out));
+    l.tools = pgdg::tools_in(ctx, bindir);
+    json::object layout = l.to_json();
     json::array w{"sh", "-c", "cat > \"$1\"", "sh", marker};
     ctx.exec(w, json::object{{"as", "invoker"}, {"stdin", json::serialize(layout)}});
     return layout;
+}
+
+// list_versions: what Debian's source packages give, each a full toolset built from source.
+json::value list_versions(sdk::Context& ctx, const json::object& input) {
+    const json::object& options = sdk::get_object(input, "options");
+    const std::string only = sdk::get_string(input, "major");
+    std::string bump = opt(options, "catalog_bump");
+    if (bump.empty()) bump = "1";
+    const std::string cache_root = ctx.setting("cache_dir");
+    if (cache_root.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "the host gives no \"cache_dir\"");
+    sdk::VersionListing out;
+    for (const auto& major : only.empty() ? pgdg::debian_source_majors() : std::vector<std::string>{only}) {
+        const std::string suite = pgdg::debian_suite(major);
+        if (suite.empty()) {
+            out.problems.push_back({"source", "no Debian suite carries PostgreSQL " + major + " sources"});
+            continue;
+        }
+        try {
+            pgdg::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
+            d.refresh();
+            std::set<std::string> seen;
+            auto versions = d.versions(major);
+            std::reverse(versions.begin(), versions.end());  // ascending, like pgdg's listing
+            for (const auto& [up, rev] : versions)
+                if (seen.insert(up).second)
+                    out.offers.push_back({up, "source", true, pgdg::exists(ctx, prefix_of(cache_root, up, bump) + "/.pgorch-install.json"),
+                                          "build"});
+        } catch (const Failure& f) {
+            if (f.code() == PGORCH_ERR_CANCELLED) throw;
+            out.problems.push_back({"source", "debian " + suite + ": " + f.what()});
+        }
+    }
+    return out.to_json();
 }
 
 const pgorch_option opt_bump = {sizeof(pgorch_option), "catalog_bump", PGORCH_OPT_INTEGER, 0, "1",
                                 "How much CATALOG_VERSION_NO is raised over the upstream release."};
 const pgorch_option opt_patches = {sizeof(pgorch_option), "patches", PGORCH_OPT_STRING_LIST, 0, nullptr,
                                    "Patch files (absolute paths, -p1) applied to the source tree before the build."};
-const pgorch_option* const options[] = {&opt_bump, &opt_patches, nullptr};
+const pgorch_option opt_security = {sizeof(pgorch_option), "security_updates", PGORCH_OPT_BOOLEAN, 0, "false",
+                                    "Also read the suite's security updates (<suite>-security), whose pool answers 404 on some mirrors."};
+const pgorch_option* const options[] = {&opt_bump, &opt_patches, &opt_security, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),
@@ -157,7 +205,7 @@ const pgorch_plugin_descriptor descriptor = {
     .validate = nullptr,
     .run = nullptr,
     .provision = sdk::callback<provision>,
-    .list_versions = nullptr,
+    .list_versions = sdk::callback<list_versions>,
 };
 
 }  // namespace

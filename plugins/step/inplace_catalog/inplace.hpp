@@ -16,7 +16,7 @@ using pgorch::steps::ClusterInfo;
 
 // One version folder of the scripts tree (the article's sql_upgrade_6xx/<version>/).
 struct VersionDir {
-    std::string name;                 // folder name, e.g. "15.18-v1"
+    std::string name;                 // folder name, e.g. "15-v1"
     uint32_t catalog_version = 0;     // its CATALOG_VERSION file
     std::vector<std::string> upgrade; // binary_upgrade_sql/*.sql then upgrade_sql/*.sql, sorted
     std::vector<std::string> reset;   // reset_sql/*.sql

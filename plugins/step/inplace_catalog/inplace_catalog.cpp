@@ -118,6 +118,8 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<inplace_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    .requirements = R"({"from": {"own": ["postgres"], "any": ["pg_dump"]}, "to": {"own": ["postgres"], "any": ["pg_dump"]},)"
+                    R"( "versions": "same"})",
 };
 
 }  // namespace

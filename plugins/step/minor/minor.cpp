@@ -75,6 +75,7 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<minor_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    .requirements = R"({"versions": "same_major"})",
 };
 
 }  // namespace

@@ -57,8 +57,10 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
     metrics["dump_ms"] = ms_since(t_down);
     if (!rd.ok()) {
         if (auto n = save_output(ctx, prefix + "pg_dumpall.out", rd); !n.empty()) logs.emplace_back(n);
-        throw sdk::Failure(PGORCH_ERR_FAILED, "pg_dumpall failed (exit " + std::to_string(rd.exit_code) +
-                                                  "), the old cluster is untouched:\n" + tail_lines(rd.out + rd.err));
+        std::string full = out_of_space(ctx, work_dir, rd);
+        throw sdk::Failure(PGORCH_ERR_FAILED, "pg_dumpall failed (exit " + std::to_string(rd.exit_code) + ")" +
+                                                  (full.empty() ? "" : ": " + full) +
+                                                  ", the old cluster is untouched:\n" + tail_lines(rd.out + rd.err));
     }
     long long size = file_size(ctx, dump);
     metrics["dump_bytes"] = size;
@@ -76,10 +78,13 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
     auto rr = run_tool(ctx, restore, work_dir, timeout);
     metrics["restore_ms"] = ms_since(t);
     if (auto n = save_output(ctx, prefix + "restore.out", rr); !n.empty()) logs.emplace_back(n);
-    if (!rr.ok())
-        throw sdk::Failure(PGORCH_ERR_FAILED, "restore of the dump failed (exit " + std::to_string(rr.exit_code) +
-                                                  "), the old cluster \"" + old_id + "\" still runs:\n" +
+    if (!rr.ok()) {
+        std::string full = out_of_space(ctx, new_c.datadir, rr);
+        throw sdk::Failure(PGORCH_ERR_FAILED, "restore of the dump failed (exit " + std::to_string(rr.exit_code) + ")" +
+                                                  (full.empty() ? "" : ": " + full) +
+                                                  ", the old cluster \"" + old_id + "\" still runs:\n" +
                                                   tail_lines(rr.out + rr.err));
+    }
     metrics["downtime_ms"] = ms_since(t_down);
 
     if (option_flag(options, "analyze")) analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
@@ -112,6 +117,8 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_dumpall_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    .requirements = R"({"to": {"own": ["initdb", "pg_ctl", "postgres", "pg_dumpall", "psql", "vacuumdb"]},)"
+                    R"( "versions": "not_lower_major"})",
 };
 
 }  // namespace

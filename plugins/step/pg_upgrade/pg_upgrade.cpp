@@ -49,6 +49,22 @@ std::string restart_old(sdk::Context& ctx, const std::string& old_id) {
     }
 }
 
+// A borrowed pg_controldata (the host lends one to a server-only old side, of the same pg_control
+// version) must read the old cluster without a warning: proven here on the cluster itself,
+// before anything is changed.
+void check_borrowed_controldata(sdk::Context& ctx, const ClusterInfo& old_c, const std::string& work_dir) {
+    const json::object& borrowed = sdk::get_object(old_c.install, "borrowed");
+    const std::string lender = sdk::get_string(borrowed, "pg_controldata");
+    if (lender.empty()) return;
+    auto r = run_tool(ctx, {old_c.bindir + "/pg_controldata", old_c.datadir}, work_dir, 60);
+    const std::string out = r.out + r.err;
+    if (!r.ok() || out.find("WARNING") != std::string::npos || out.find("Catalog version number:") == std::string::npos)
+        throw sdk::Failure(PGORCH_ERR_ENVIRONMENT, "pg_controldata borrowed from " + lender +
+                                                       " does not read the old cluster cleanly, nothing was upgraded:\n" +
+                                                       tail_lines(out));
+    ctx.info("pg_controldata borrowed from " + lender + " reads the old cluster cleanly");
+}
+
 json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     const json::object& options = sdk::get_object(input, "options");
     const json::object& to = sdk::get_object(input, "to");
@@ -65,6 +81,7 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
 
     ClusterInfo old_c = cluster_op(ctx, "info", old_id);
     if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
+    check_borrowed_controldata(ctx, old_c, work_dir);
     std::vector<std::string> initdb = compatible_initdb_args(ctx, old_id);
     for (auto& w : option_words(options, "initdb")) initdb.push_back(w);
     ctx.progress(0.1, "initializing the new cluster");
@@ -161,6 +178,9 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_upgrade_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata"]},)"
+                    R"( "to": {"own": ["initdb", "pg_ctl", "postgres", "pg_upgrade", "pg_dump", "pg_dumpall", "pg_restore",)"
+                    R"( "psql", "pg_resetwal", "vacuumdb"]}, "versions": "not_lower"})",
 };
 
 }  // namespace

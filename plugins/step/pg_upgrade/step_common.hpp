@@ -153,6 +153,21 @@ inline std::string tail_lines(const std::string& text, int n = 15) {
     return t;
 }
 
+// When a tool failed because a disk is full: which device, mounted where, with how much left
+// (df -P on `dir`), as a clause for the error message; "" when the output says nothing of it.
+inline std::string out_of_space(sdk::Context& ctx, const std::string& dir, const sdk::ExecResult& r) {
+    if ((r.out + r.err).find("No space left on device") == std::string::npos) return {};
+    auto df = run_tool(ctx, {"df", "-P", "-k", dir}, "");
+    std::istringstream in(df.out);
+    std::string header, device, blocks, used, avail, capacity, mount;
+    std::getline(in, header);
+    in >> device >> blocks >> used >> avail >> capacity >> mount;
+    if (mount.empty()) return "no space left on the device of \"" + dir + "\"";
+    long long free_kb = 0;
+    try { free_kb = std::stoll(avail); } catch (const std::exception&) {}
+    return "no space left on device \"" + device + "\" mounted at \"" + mount + "\" (" +
+           std::to_string(free_kb / 1024) + " MB free of " + std::to_string(std::stoll(blocks) / 1024) + " MB)";
+}
 
 // Options both steps that create a new cluster declare (pg_upgrade, pg_dumpall).
 inline const pgorch_option opt_new_cluster_initdb = {

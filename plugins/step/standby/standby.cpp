@@ -125,6 +125,7 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<standby_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    .requirements = R"({"from": {"any": ["pg_basebackup"]}, "versions": "same"})",
 };
 
 }  // namespace

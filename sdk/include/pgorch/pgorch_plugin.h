@@ -1,5 +1,5 @@
 /*
- * pgorch plugin ABI, version 1.
+ * pgorch plugin ABI, version 1.1.
  *
  * This header is the whole contract between pgorch-host and a plugin (a shared object).
  * It is plain C: fixed-width integers, UTF-8 `const char*`, opaque handles, structured data
@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 #define PGORCH_ABI_MAJOR 1
-#define PGORCH_ABI_MINOR 0
+#define PGORCH_ABI_MINOR 1
 
 #define PGORCH_PLUGIN_ENTRY pgorch_plugin_entry
 #define PGORCH_PLUGIN_ENTRY_NAME "pgorch_plugin_entry"
@@ -84,6 +84,9 @@ typedef enum pgorch_option_type {
 #define PGORCH_OPTF_REQUIRED 0x1u
 /* Accepted for compatibility with existing scenarios but has no effect: the host warns. */
 #define PGORCH_OPTF_IGNORED 0x2u
+/* The value is a secret (a password, a token): the host registers it before the run and
+ * replaces it by "***" in every log line, report and artifact it writes; an older host ignores the flag. */
+#define PGORCH_OPTF_SECRET 0x4u
 
 /* One option a plugin accepts (a step's `args:` key, a distro's settings). */
 typedef struct pgorch_option {
@@ -187,8 +190,18 @@ typedef struct pgorch_plugin_descriptor {
     pgorch_callback run;
     /* distro: required. input: {"version","edition","package","options"} -> install layout */
     pgorch_callback provision;
-    /* distro, optional: {"options"} -> {"versions": ["15.18", ...]} */
+    /* distro, optional: {"options", "major"} -> a version listing (pgorch/distro.hpp):
+     * {"offers": [{"version","method","toolset","cached","cost"}...], "problems": [...],
+     *  "versions": ["15.18", ...]} */
     pgorch_callback list_versions;
+
+    /* ABI 1.1. step, optional: what the step needs, as JSON text (pgorch/step.hpp,
+     * StepRequirements): {"from": {"own": [tools], "any": [tools]}, "to": {...},
+     * "versions": "any"|"same"|"same_major"|"not_lower"|"not_lower_major"}. "own": tools the installation itself
+     * must have; "any": tools it may borrow from another installation. NULL: the server tools
+     * on both sides, any versions. The host checks it at load and refuses what cannot be had
+     * before anything runs. */
+    const char* requirements;
 } pgorch_plugin_descriptor;
 #define PGORCH_DESCRIPTOR_V1_SIZE ((uint32_t)sizeof(pgorch_plugin_descriptor))
 /* The smallest descriptor a host accepts: everything up to and including `options`. */
