@@ -230,12 +230,15 @@ std::string statistics_sql(int v) {
            " FROM pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace WHERE " + not_member("pg_statistic_ext", "s.oid");
 }
 
+// A libc collation with its collate and ctype; an ICU (or builtin) one with its locale, which
+// versions before 15 keep in collcollate (and collctype), 15 and 16 in colliculocale, 17 in colllocale.
 std::string collations_sql(int v) {
     std::string locale = v >= 170000 ? "c.colllocale" : v >= 150000 ? "c.colliculocale" : "NULL::text";
     return "SELECT 'collations', ns.nspname || '.' || c.collname, 'provider ' || c.collprovider::text" +
            std::string(v >= 120000 ? " || CASE WHEN c.collisdeterministic THEN '' ELSE ', nondeterministic' END" : "") +
-           " || coalesce(', collate ' || c.collcollate, '') || coalesce(', ctype ' || c.collctype, '')"
-           " || coalesce(', locale ' || " + locale + ", '')" + (v >= 160000 ? " || coalesce(', rules ' || c.collicurules, '')" : "") +
+           " || CASE WHEN c.collprovider IN ('c', 'd')"
+           " THEN coalesce(', collate ' || c.collcollate, '') || coalesce(', ctype ' || c.collctype, '')"
+           " ELSE coalesce(', locale ' || coalesce(" + locale + ", c.collcollate), '') END" + (v >= 160000 ? " || coalesce(', rules ' || c.collicurules, '')" : "") +
            " FROM pg_collation c JOIN ns ON ns.oid = c.collnamespace WHERE c.oid >= 16384 AND " + not_member("pg_collation", "c.oid");
 }
 
