@@ -178,7 +178,8 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_upgrade_run>,
     .provision = nullptr,
     .list_versions = nullptr,
-    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata"]},)"
+    // The old side: pg_upgrade reads a stopped old cluster's control data with its pg_resetwal -n.
+    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata", "pg_resetwal"]},)"
                     R"( "to": {"own": ["initdb", "pg_ctl", "postgres", "pg_upgrade", "pg_dump", "pg_dumpall", "pg_restore",)"
                     R"( "psql", "pg_resetwal", "vacuumdb"]}, "versions": "not_lower"})",
 };
