@@ -202,9 +202,17 @@ TEST_CASE("the tools rule: what a server-only build borrows, and from whom") {
     old_side.written = old_side.version = "16.4";
     old_side.method = "binaries";
     old_side.need.add(w.registry.find(plugins::Kind::step, "pg_upgrade")->requirements().from, "step 1 (pg_upgrade), old side");
-    old_side.need.add_any("psql", "scripts");
     NoRuntime rt;
     engine::ToolBroker broker(*w.provisioner, rt, "/nowhere");
+    // pg_upgrade runs the old major's own pg_resetwal (-n, on the stopped old cluster): a
+    // server-only 16 is refused as its old side when no full 16 can lend one.
+    auto no_resetwal = broker.plan(old_side, {&old_side});
+    REQUIRE_FALSE(no_resetwal.ok());
+    CHECK(no_resetwal.error().message.find("needs pg_resetwal") != std::string::npos);
+    CHECK(no_resetwal.error().message.find("same major") != std::string::npos);
+    old_side.need = {};
+    old_side.need.add_any("pg_controldata", "a step");
+    old_side.need.add_any("psql", "scripts");
     auto lines = broker.plan(old_side, {&old_side});
     INFO((lines ? std::string() : lines.error().str()));
     REQUIRE(lines.ok());
