@@ -69,9 +69,13 @@ TEST_CASE("exec captures output, exit code, env, cwd and stdin", "[runtime]") {
 
 TEST_CASE("a command inherits stdin/stdout/stderr only, the environment, and SIGPIPE at its default", "[runtime]") {
     runtime::LocalRuntime rt(temp_run_dir());
-    // A descriptor this process opened without O_CLOEXEC must not reach the child.
-    int fd = ::open("/dev/null", O_RDONLY);
-    REQUIRE(fd > 2);
+    // A descriptor this process opened without O_CLOEXEC must not reach the child. It is moved
+    // to 77, a number the child's own pipeline fds (low ones, open in sh for a moment) never have.
+    int opened = ::open("/dev/null", O_RDONLY);
+    REQUIRE(opened > 2);
+    int fd = ::dup2(opened, 77);
+    ::close(opened);
+    REQUIRE(fd == 77);
     std::signal(SIGPIPE, SIG_IGN);
     auto r = rt.exec(cmd({"sh", "-c", "ls /proc/$$/fd | sort -n | tr '\\n' ' '; grep SigIgn /proc/$$/status; echo \"$HOME\""}));
     ::close(fd);
