@@ -107,7 +107,9 @@ check-fails)
     SHARE=$(layout "$WORK/provision.json" sharedir) NEW_BIN=$(layout "$WORK/provision-new.json" bindir)
     check "15.12 provisioned" test -x "$OLD_BIN/postgres"
     # A fake extension in the old installation only: its library is a copy of a contrib module's.
-    cp "$OLD_LIB/pg_stat_statements.so" "$OLD_LIB/pgorch_fake.so"
+    # (the npm build keeps its modules in lib/postgresql, the layout's libdir is lib)
+    PKGLIB=$(dirname "$(find "$OLD_LIB" -name pg_stat_statements.so | head -1)")
+    cp "$PKGLIB/pg_stat_statements.so" "$PKGLIB/pgorch_fake.so" || fail "no pg_stat_statements.so under $OLD_LIB"
     printf "default_version = '1.0'\nmodule_pathname = '\$libdir/pgorch_fake'\nrelocatable = true\n" \
         >"$SHARE/extension/pgorch_fake.control"
     printf "CREATE FUNCTION pgorch_fake_reset() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'pg_stat_statements_reset';\n" \
