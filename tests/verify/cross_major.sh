@@ -71,7 +71,10 @@ for method in $METHODS; do
     check "$method: from a $OLD" grep -qE "\"from_version\":\"$OLD(\\.[0-9]+)?\"" "$R/report.json"
     check "$method: to a $TO.x" grep -qE "\"to_version\":\"$TO\\.[0-9]+\"" "$R/report.json"
     check "$method: every fingerprint, schema and global equal" grep -q '"verification":{"passed":true' "$R/report.json"
-    for t in t_int4:h t_bool:r t_json:t t_icu_nondeterministic:t t_icu:h t_composite:h t_json_array:t t_timestamptz:r; do
+    hashed="t_int4:h t_json:t t_icu_nondeterministic:t t_icu:h t_json_array:t"
+    # hash_record_extended (a record 'r', a composite 'h') exists from 14 on; 13 hashes them otherwise.
+    [ "${OLD%%.*}" -ge 14 ] && hashed="$hashed t_bool:r t_composite:h t_timestamptz:r"
+    for t in $hashed; do
         check "$method: typed.${t%%:*} hashed as ${t#*:}" grep -qE "\"typed.${t%%:*}\":\\{\"rows\":501,\"hash\":\"[0-9-]+\",\"method\":\"h${t#*:}\"\\}" "$S/snapshot-after.json"
     done
     # pg_upgrade runs update_extensions.sql, pg_dumpall creates extensions at the default version.
