@@ -67,6 +67,8 @@ public:
     // duration_ms covers the statement only, not the connection.
     virtual Expected<SqlResult> sql(const std::string& database, const std::string& sql,
                                     double timeout_s = 0, bool keep_session = false) = 0;
+    // Closes every session kept by sql(..., keep_session = true).
+    virtual void close_sessions() = 0;
     // libpq keyword/value connection string for a database.
     virtual std::string conninfo(const std::string& database) const = 0;
     // Environment for scripts and client tools: PGHOST, PGPORT, PGUSER, PGDATABASE, PGDATA,

@@ -314,12 +314,16 @@ void PgCluster::close_sessions() {
     sessions_.clear();
 }
 
-// A kept healthy session of `database`, or a new connection (not yet kept).
+// A kept healthy session of `database`, or a new connection (not yet kept). Only the map is
+// locked: statements on sessions of their own run side by side (verification's parallel jobs).
 Expected<PgCluster::Session> PgCluster::session(const std::string& database) {
-    if (auto it = sessions_.find(database); it != sessions_.end()) {
-        Session kept = it->second;
-        sessions_.erase(it);
-        if (PQstatus(kept.get()) == CONNECTION_OK) return kept;
+    {
+        std::lock_guard lock(sessions_mu_);
+        if (auto it = sessions_.find(database); it != sessions_.end()) {
+            Session kept = it->second;
+            sessions_.erase(it);
+            if (PQstatus(kept.get()) == CONNECTION_OK) return kept;
+        }
     }
     std::string ci = conninfo(database) + " connect_timeout=10";
     Session conn(PQconnectdb(ci.c_str()), &PQfinish);
@@ -336,7 +340,6 @@ Expected<PgCluster::Session> PgCluster::session(const std::string& database) {
 Expected<SqlResult> PgCluster::sql(const std::string& database_in, const std::string& text, double timeout_s,
                                    bool keep_session) {
     const std::string database = database_in.empty() ? "postgres" : database_in;
-    std::lock_guard lock(sessions_mu_);
     auto conn = session(database);
     if (!conn) return conn.error();
     PGconn* c = conn->get();
@@ -350,7 +353,10 @@ Expected<SqlResult> PgCluster::sql(const std::string& database_in, const std::st
     out.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     // A statement that left a failed transaction behind must not poison the kept session.
     if (PQtransactionStatus(c) == PQTRANS_INERROR) PQclear(PQexec(c, "ROLLBACK"));
-    if (keep_session && PQstatus(c) == CONNECTION_OK) sessions_[database] = *conn;
+    if (keep_session && PQstatus(c) == CONNECTION_OK) {
+        std::lock_guard lock(sessions_mu_);
+        sessions_[database] = *conn;
+    }
     ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
         std::string msg = res ? PQresultErrorMessage(res.get()) : PQerrorMessage(c);

@@ -58,6 +58,7 @@ public:
     }
     Expected<SqlResult> sql(const std::string& database, const std::string& sql, double timeout_s = 0,
                             bool keep_session = false) override;
+    void close_sessions() override;
     std::string conninfo(const std::string& database) const override;
     std::map<std::string, std::string> client_env() const override;
     std::string log_tail(int lines = 20) const override;
@@ -72,7 +73,6 @@ private:
     using Session = std::shared_ptr<pg_conn>;
     // A session of `database`: the kept one when it is healthy, else a new connection.
     Expected<Session> session(const std::string& database);
-    void close_sessions();
 
     Status put_file(const fs::path& target, const std::string& content);
     Status dead_error(const std::string& what) const;

@@ -22,7 +22,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -124,27 +126,37 @@ Status make_run_dirs(runtime::Runtime& rt, const std::vector<fs::path>& dirs) {
 }
 
 // Propagates Ctrl-C to the runtime (which stops running commands) while a run is under way.
+// The flag is set by a signal handler, which cannot notify, so it is looked at every 100 ms; the
+// end of the run wakes the watcher at once (no exit waits for a sleep to finish).
 class CancelWatcher {
 public:
     CancelWatcher(std::atomic<bool>& cancel, runtime::Runtime& rt)
         : thread_([this, &cancel, &rt] {
-              while (!done_.load()) {
+              std::unique_lock lk(mu_);
+              while (!done_) {
                   if (cancel.load()) {
+                      lk.unlock();
                       spdlog::warn("interrupted: stopping what this run started");
                       rt.cancel();
                       return;
                   }
-                  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                  wake_.wait_for(lk, std::chrono::milliseconds(100));
               }
           }) {}
     ~CancelWatcher() {
-        done_.store(true);
+        {
+            std::lock_guard lk(mu_);
+            done_ = true;
+        }
+        wake_.notify_all();
         thread_.join();
     }
 
 private:
-    std::atomic<bool> done_{false};
-    std::thread thread_;
+    std::mutex mu_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    std::thread thread_;  // last: started once the members above exist
 };
 
 // The resources of one perf target in its own container; torn down in reverse order.

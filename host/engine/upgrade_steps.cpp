@@ -50,6 +50,9 @@ VerifyRules rules_for(const scenario::Scenario& sc, const scenario::UpgradeStep*
         if (!v) continue;
         for (const auto& t : v->ignore) r.ignore.push_back(t.value);
         for (const auto& t : v->expected_changes) r.expected_changes.push_back(t.value);
+        if (v->jobs) r.jobs = *v->jobs;
+        if (v->amcheck) r.amcheck = *v->amcheck;
+        if (v->collations) r.collations = v->collations->value;
     }
     return r;
 }
@@ -118,6 +121,7 @@ Status UpgradeChain::start() {
 // Each script with the current cluster's environment; output to <results>/<prefix><kind>-<name>.log.
 Status UpgradeChain::run_scripts(const std::string& kind, const std::vector<scenario::FileRef>& files,
                                  const std::string& log_prefix, std::vector<report::UpgradeScript>& out) {
+    if (!files.empty()) forget_snapshot();  // a script may change anything
     for (const auto& f : files) {
         report::UpgradeScript s;
         s.kind = kind;
@@ -193,7 +197,9 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     res.duration_ms = ms_since(t);
     const json::object* result = out.result.is_object() ? &out.result.as_object() : nullptr;
     verify_also_.clear();
+    extensions_updated_.clear();
     if (result) {
+        if (auto* e = result->if_contains("extensions_updated"); e && e->is_string()) extensions_updated_ = std::string(e->as_string());
         if (auto* m = result->if_contains("metrics"); m && m->is_object()) res.metrics = m->as_object();
         if (auto* l = result->if_contains("logs"); l && l->is_array())
             for (const auto& x : l->as_array())
@@ -228,13 +234,15 @@ Verdict UpgradeChain::check_cluster(cluster::Cluster& c, const Snapshot& before,
     Verdict v;
     SqlRunner sql = sql_runner(c);
     if (Status s = check_server(sql, target_version); !s) v.problems.push_back(s.error().message + log_hint);
-    else if (auto after = take_snapshot(sql, rules); !after)
+    else if (auto after = snapshot_of(c, rules, &before); !after)
         v.problems.push_back(after.error().message);
     else {
         server_version = after->server_version;
         res.snapshot_ms += after->duration_ms;
         save(snapshot_file, json::serialize(after->to_json()) + "\n");
         v.differences = compare(before, *after, rules).differences;
+        post_checks(sql, *after, rules, v, res);
+        if (&c == current_) keep_snapshot(std::move(*after), rules);
     }
     return v;
 }
@@ -267,6 +275,7 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
     const auto& step = ctx_.scenario->steps[i];
     const std::string folder = step_folder(i, step.type.value);
     VerifyRules rules = rules_for(*ctx_.scenario, &step);
+    rules.extensions_updated = extensions_updated_;
     std::string server_version;
     Verdict v = check_cluster(*current_, before, target_version, rules, ctx_.results_dir / (folder + "snapshot-after.json"),
                               "", res, server_version);
@@ -283,6 +292,7 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
     for (bool want_expected : {false, true})
         for (const auto& d : v.differences)
             if (d.expected == want_expected) res.differences.push_back(d.str());
+    for (const auto& w : v.warnings) res.differences.push_back("warning: " + w);
     save(ctx_.results_dir / (folder + "verification.txt"), text);
     if (v.passed()) return {};
     return Error::failed(fmt::format("verification failed: {} problem(s), {} unexpected difference(s)", v.problems.size(),
@@ -311,9 +321,9 @@ Status UpgradeChain::run_step(size_t i) {
     if (Status s = run_scripts("pre_script", step.pre_scripts, folder, res.scripts); !s) return fail(s.error());
 
     VerifyRules rules = rules_for(sc, &step);
-    auto before = take_snapshot(sql_runner(*current_), rules);
+    if (Status s = preflight(rules, res); !s) return fail(s.error());
+    auto before = before_snapshot(rules, res);
     if (!before) return fail(before.error());
-    res.snapshot_ms = before->duration_ms;
     save(ctx_.results_dir / (folder + "snapshot-before.json"), json::serialize(before->to_json()) + "\n");
     res.size_before = database_size();
 

@@ -19,6 +19,7 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,21 @@ private:
                                      report::UpgradeStepResult& res, Verdict& into);
     long long database_size();
 
+    // upgrade_verify.cpp: snapshot reuse and the optional checks.
+    // The "before" snapshot of the current cluster: the last "after" one when nothing ran on the
+    // cluster since (no script) and the rules snapshot the same kinds, else a new one. Adds the
+    // time of a new one to res.snapshot_ms.
+    Expected<Snapshot> before_snapshot(const VerifyRules& rules, report::UpgradeStepResult& res);
+    Expected<Snapshot> snapshot_of(cluster::Cluster& c, const VerifyRules& rules, const Snapshot* like);
+    void keep_snapshot(Snapshot after, const VerifyRules& rules);
+    void forget_snapshot();
+    // The collation pre-flight on the current cluster, before the step: warnings are logged and
+    // reported; with `collations: fail` a changed version fails the step before it runs.
+    Status preflight(const VerifyRules& rules, report::UpgradeStepResult& res);
+    // amcheck (when asked) and the collation post-check of a verified cluster, into `v`.
+    void post_checks(const SqlRunner& sql, const Snapshot& after, const VerifyRules& rules, Verdict& v,
+                     report::UpgradeStepResult& res);
+
     RunContext& ctx_;
     report::UpgradeResults& results_;
     std::vector<plugins::Plugin*> plugins_;
@@ -81,6 +97,10 @@ private:
     VersionPlan plan_;                      // slot 0: the start, slot i: step i's target
     cluster::Cluster* current_ = nullptr;
     std::vector<std::string> verify_also_;  // the last step result's "verify" ids
+    std::string extensions_updated_;        // the last step result's "extensions_updated"
+    std::optional<Snapshot> last_after_;    // the current cluster's last "after" snapshot, while still valid
+    std::string last_after_cluster_;
+    VerifyRules last_after_rules_;
 };
 
 }  // namespace pgorch::engine

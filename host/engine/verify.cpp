@@ -1,114 +1,35 @@
-// Taking a verification snapshot: the catalog and data queries (see verify.hpp).
+// Taking a verification snapshot: the catalog and data queries (see verify.hpp), run as a queue
+// of tasks on `jobs` parallel sessions.
 #include "engine/verify.hpp"
 
+#include "engine/verify_internal.hpp"
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 namespace pgorch::engine {
 
+using detail::cell;
+
 namespace {
 
-// Output settings pinned before every query so a row's text does not depend on configuration.
-constexpr const char* kSessionSettings =
-    "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'postgres'; "
-    "SET extra_float_digits = 1; SET bytea_output = 'hex'; SET lc_monetary = 'C'; "
-    "SET search_path = pg_catalog; ";
-
-// Schema elements: one row (kind, object, description) per element. Whitespace of view and rule
-// definitions is collapsed; NOT NULL constraints (contype 'n') are carried by the columns.
-constexpr const char* kSchemaQuery = R"SQL(
-WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog','information_schema') AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp%'),
-ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
-SELECT 'tables', ns.nspname || '.' || c.relname,
-       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' END
-       || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE '' END
-FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-WHERE c.relkind IN ('r','p','m','f') AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'columns', ns.nspname || '.' || c.relname || '.' || a.attname,
-       '#' || row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) || ' ' || format_type(a.atttypid, a.atttypmod)
-       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
-       || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END
-       || CASE WHEN a.attgenerated <> '' THEN ' generated ' || a.attgenerated::text ELSE '' END
-       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-       || coalesce(' collate ' || (SELECT collname FROM pg_collation WHERE oid = a.attcollation AND a.attcollation <> t.typcollation), '')
-FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON ns.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','m','f','v')
-  AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'constraints', ns.nspname || '.' || c.relname || '.' || k.conname, pg_get_constraintdef(k.oid)
-FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN ns ON ns.oid = c.relnamespace
-WHERE k.contype <> 'n' AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'views', ns.nspname || '.' || c.relname,
-       CASE c.relkind WHEN 'm' THEN 'materialized ' ELSE '' END || regexp_replace(btrim(pg_get_viewdef(c.oid, true)), '\s+', ' ', 'g')
-FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-WHERE c.relkind IN ('v','m') AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'sequences', ns.nspname || '.' || c.relname,
-       format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || ' increment ' || s.seqincrement || ' min ' || s.seqmin
-       || ' max ' || s.seqmax || ' cache ' || s.seqcache || CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END
-FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN ns ON ns.oid = c.relnamespace
-WHERE NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'indexes', ns.nspname || '.' || c.relname, pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' (invalid)' END
-FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN ns ON ns.oid = c.relnamespace
-WHERE NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = i.indrelid)
-UNION ALL
-SELECT 'triggers', ns.nspname || '.' || c.relname || '.' || g.tgname, pg_get_triggerdef(g.oid) || ' enabled ' || g.tgenabled::text
-FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN ns ON ns.oid = c.relnamespace
-WHERE NOT g.tgisinternal AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'functions', ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-       p.prokind::text || ' returns ' || coalesce(pg_get_function_result(p.oid), '-') || ' language ' || l.lanname
-       || ' ' || p.provolatile::text || CASE WHEN p.proisstrict THEN ' strict' ELSE '' END
-       || CASE WHEN p.prosecdef THEN ' security definer' ELSE '' END
-       || ' body md5 ' || md5(CASE WHEN coalesce(p.prosrc, '') = '' AND p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE p.prosrc END)
-FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-WHERE NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_proc'::regclass AND objid = p.oid)
-UNION ALL
-SELECT 'rules', ns.nspname || '.' || c.relname || '.' || r.rulename, regexp_replace(btrim(pg_get_ruledef(r.oid, true)), '\s+', ' ', 'g')
-FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN ns ON ns.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN' AND NOT EXISTS (SELECT 1 FROM ext WHERE classid = 'pg_class'::regclass AND objid = c.oid)
-UNION ALL
-SELECT 'extensions', e.extname, e.extversion FROM pg_extension e
-)SQL";
-
-// User tables and populated materialized views, and sequences, with quoted names for the data queries.
-constexpr const char* kRelationsQuery = R"SQL(
-SELECT CASE WHEN c.relkind = 'S' THEN 'S' ELSE 'r' END, format('%I.%I', n.nspname, c.relname),
-       quote_literal(n.nspname || '.' || c.relname), n.nspname || '.' || c.relname
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE (c.relkind = 'r' OR c.relkind = 'S' OR (c.relkind = 'm' AND c.relispopulated))
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                  AND d.deptype = 'e')
-ORDER BY 2
-)SQL";
-
-constexpr const char* kLargeObjectsQuery = R"SQL(
-SELECT count(*), coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric), 0) || ':' ||
-                 coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric), 0)
-FROM (SELECT md5(m.oid::text || ':' || md5(lo_get(m.oid))) AS h FROM pg_largeobject_metadata m) s
-)SQL";
-
-constexpr size_t kBatch = 40;  // relations per data query (one UNION ALL)
+constexpr size_t kBatch = 40;        // small relations per data query (one UNION ALL)
+constexpr int64_t kOwnQuery = 128;   // relations of this many pages (1 MB) or more get a query of their own
 
 // Runs `sql` after the session settings; the error names the database.
 Expected<cluster::SqlResult> run(const SqlRunner& sql, const std::string& db, const std::string& text) {
-    auto r = sql(db, std::string(kSessionSettings) + text);
+    auto r = sql(db, std::string(detail::kSessionSettings) + text);
     if (!r) {
         Error e = r.error();
         e.message = "db \"" + db + "\": verification query failed: " + e.message;
         return e;
     }
     return r;
-}
-
-// A cell's text ("" for NULL or a missing column).
-std::string cell(const std::vector<std::optional<std::string>>& row, size_t i) {
-    return i < row.size() && row[i] ? *row[i] : std::string();
 }
 
 // Parses an integer cell; 0 when it is not one.
@@ -120,91 +41,145 @@ int64_t to_int(const std::string& s) {
     }
 }
 
-struct Relation {
-    std::string quoted, literal, name;  // "s"."t", 's.t', s.t
+// One query on one database and what to do with its rows (called under the queue's lock; it may
+// push more tasks).
+struct Task {
+    std::string db;
+    std::string sql;
+    std::function<void(const cluster::SqlResult&)> take;
 };
 
-// Row counts and content hashes of the tables, kBatch per query. A table whose row_content is
-// ignored (`ignore: [row_content]`, or `row_content:app/big.*`) gets its count only: hashing
-// reads every row, which is what verification costs on a large database.
-Status fingerprint_tables(const SqlRunner& sql, const std::string& db, const std::vector<Relation>& tables,
-                          const VerifyRules& rules, DatabaseSnapshot& out) {
-    for (size_t i = 0; i < tables.size(); i += kBatch) {
-        std::string q;
-        for (size_t j = i; j < std::min(tables.size(), i + kBatch); ++j) {
-            if (!q.empty()) q += "\nUNION ALL\n";
-            if (rules.ignores("row_content", db, tables[j].name)) {
-                q += "SELECT " + tables[j].literal + ", count(*), '' FROM " + tables[j].quoted;
-                continue;
+// Tasks run by `jobs` threads; the first error stops the queue.
+class TaskQueue {
+public:
+    explicit TaskQueue(const SqlRunner& sql) : sql_(sql) {}
+    void push(Task t) {
+        queue_.push_back(std::move(t));
+        cv_.notify_one();
+    }
+    // Runs next: the data queries, so that the longest start as soon as their plan is known.
+    void push_front(std::vector<Task> ts) {
+        for (auto it = ts.rbegin(); it != ts.rend(); ++it) queue_.push_front(std::move(*it));
+        cv_.notify_all();
+    }
+    // Runs until the queue is empty and nothing runs, or a task failed.
+    Status run_all(int jobs) {
+        std::vector<std::thread> threads;
+        for (int i = 1; i < jobs; ++i) threads.emplace_back([this] { work(); });
+        work();
+        for (auto& t : threads) t.join();
+        if (error_) return *error_;
+        return {};
+    }
+    int queries() const { return queries_; }
+    std::mutex& mutex() { return mu_; }
+
+private:
+    void work() {
+        std::unique_lock lk(mu_);
+        while (true) {
+            cv_.wait(lk, [&] { return error_ || !queue_.empty() || running_ == 0; });
+            if (error_ || queue_.empty()) break;
+            Task t = std::move(queue_.front());
+            queue_.pop_front();
+            ++running_;
+            lk.unlock();
+            auto r = run(sql_, t.db, t.sql);
+            lk.lock();
+            --running_;
+            ++queries_;
+            if (!r) {
+                if (!error_) error_ = r.error();
+            } else {
+                t.take(*r);
             }
-            q += "SELECT " + tables[j].literal +
-                 ", count(*), coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::bigint::numeric), 0) || ':' || "
-                 "coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::bigint::numeric), 0) FROM (SELECT md5(t::text) AS h "
-                 "FROM " + tables[j].quoted + " t) s";
+            cv_.notify_all();
         }
-        auto r = run(sql, db, q);
-        if (!r) return r.error();
-        for (const auto& row : r->rows) out.tables[cell(row, 0)] = TableFingerprint{to_int(cell(row, 1)), cell(row, 2)};
     }
-    return {};
+
+    const SqlRunner& sql_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Task> queue_;
+    int running_ = 0;
+    int queries_ = 0;
+    std::optional<Error> error_;
+};
+
+// Stores one schema row; the two bookkeeping kinds ('~...') go to their own fields.
+void take_schema_row(const std::vector<std::optional<std::string>>& row, const VerifyRules& rules, Snapshot& snap,
+                     DatabaseSnapshot& d) {
+    std::string kind = cell(row, 0);
+    if (kind.size() > 1 && kind[0] == '@') snap.globals[kind.substr(1)][cell(row, 1)] = cell(row, 2);
+    else if (kind == "~extension_default") snap.extension_defaults[cell(row, 1)] = cell(row, 2);
+    else if (kind == "~large_objects") {
+        d.large_objects = to_int(cell(row, 1));
+        d.large_objects_hash = cell(row, 2);
+    } else if (!rules.ignores_kind(kind))
+        d.schema[kind][cell(row, 1)] = cell(row, 2);
 }
 
-// last_value and is_called of the sequences, kBatch per query.
-Status read_sequences(const SqlRunner& sql, const std::string& db, const std::vector<Relation>& seqs,
-                      DatabaseSnapshot& out) {
-    for (size_t i = 0; i < seqs.size(); i += kBatch) {
-        std::string q;
-        for (size_t j = i; j < std::min(seqs.size(), i + kBatch); ++j) {
-            if (!q.empty()) q += "\nUNION ALL\n";
-            q += "SELECT " + seqs[j].literal + ", last_value::text, is_called FROM " + seqs[j].quoted;
+// The data queries of one database: big relations alone, small ones kBatch per query, largest first.
+void push_data_tasks(TaskQueue& q, const std::string& db, const detail::DataPlan& plan, int v, const VerifyRules& rules,
+                     const Snapshot* like, DatabaseSnapshot& out) {
+    const DatabaseSnapshot* before = nullptr;
+    if (like)
+        if (auto it = like->databases.find(db); it != like->databases.end()) before = &it->second;
+    std::vector<std::pair<int64_t, std::string>> selects;  // (pages, SELECT)
+    for (const auto& rel : plan.relations) {
+        if (rel.kind == 'S') {
+            if (!rules.ignores_kind("sequence_values")) selects.emplace_back(0, detail::relation_select(rel, nullptr));
+            continue;
         }
-        auto r = run(sql, db, q);
-        if (!r) return r.error();
-        for (const auto& row : r->rows) out.sequences[cell(row, 0)] = SequenceValue{cell(row, 1), cell(row, 2) == "t"};
+        if (rules.ignores_kind("rows")) continue;
+        if (rules.ignores("row_content", db, rel.name)) {
+            selects.emplace_back(rel.pages, detail::relation_select(rel, nullptr));
+            continue;
+        }
+        std::string hint;
+        if (before)
+            if (auto it = before->tables.find(rel.name); it != before->tables.end()) hint = it->second.method;
+        detail::RowHash h = detail::row_hash(rel, plan.types, v, hint);
+        selects.emplace_back(rel.pages, detail::relation_select(rel, &h));
     }
-    return {};
-}
-
-// The snapshot of one database.
-Expected<DatabaseSnapshot> snapshot_database(const SqlRunner& sql, const std::string& db, const VerifyRules& rules) {
-    DatabaseSnapshot out;
-    bool schema_needed = false;
-    for (const auto& k : verify_kinds())
-        if (k == "rows") break;
-        else if (!rules.ignores_kind(k)) schema_needed = true;
-    if (schema_needed) {
-        auto r = run(sql, db, kSchemaQuery);
-        if (!r) return r.error();
-        for (const auto& row : r->rows) {
-            std::string kind = cell(row, 0);
-            if (!rules.ignores_kind(kind)) out.schema[kind][cell(row, 1)] = cell(row, 2);
+    std::stable_sort(selects.begin(), selects.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    auto take = [&out](const cluster::SqlResult& r) {
+        for (const auto& row : r.rows) {
+            if (cell(row, 0) == "S") {
+                std::string v = cell(row, 3);
+                auto colon = v.rfind(':');
+                out.sequences[cell(row, 1)] = SequenceValue{v.substr(0, colon), colon != std::string::npos && v.substr(colon + 1) == "true"};
+            } else {
+                out.tables[cell(row, 1)] = TableFingerprint{to_int(cell(row, 2)), cell(row, 3), cell(row, 4)};
+            }
+        }
+    };
+    std::vector<Task> tasks;
+    std::string batch;
+    size_t in_batch = 0;
+    for (const auto& [pages, select] : selects) {
+        if (pages >= kOwnQuery) {
+            tasks.push_back({db, select, take});
+            continue;
+        }
+        batch += (batch.empty() ? "" : "\nUNION ALL\n") + select;
+        if (++in_batch == kBatch) {
+            tasks.push_back({db, batch, take});
+            batch.clear();
+            in_batch = 0;
         }
     }
-    auto rels = run(sql, db, kRelationsQuery);
-    if (!rels) return rels.error();
-    std::vector<Relation> tables, seqs;
-    for (const auto& row : rels->rows)
-        (cell(row, 0) == "S" ? seqs : tables).push_back({cell(row, 1), cell(row, 2), cell(row, 3)});
-    if (!rules.ignores_kind("rows"))
-        if (Status s = fingerprint_tables(sql, db, tables, rules, out); !s) return s.error();
-    if (!rules.ignores_kind("sequence_values"))
-        if (Status s = read_sequences(sql, db, seqs, out); !s) return s.error();
-    if (!rules.ignores_kind("large_objects")) {
-        auto r = run(sql, db, kLargeObjectsQuery);
-        if (!r) return r.error();
-        if (!r->rows.empty()) {
-            out.large_objects = to_int(cell(r->rows[0], 0));
-            out.large_objects_hash = cell(r->rows[0], 1);
-        }
-    }
-    return out;
+    if (!batch.empty()) tasks.push_back({db, batch, take});
+    q.push_front(std::move(tasks));
 }
 
 }  // namespace
 
 // A SqlRunner on a cluster's libpq sessions.
-SqlRunner sql_runner(cluster::Cluster& c, double timeout_s) {
-    return [&c, timeout_s](const std::string& db, const std::string& text) { return c.sql(db, text, timeout_s); };
+SqlRunner sql_runner(cluster::Cluster& c, double timeout_s, bool keep_sessions) {
+    return [&c, timeout_s, keep_sessions](const std::string& db, const std::string& text) {
+        return c.sql(db, text, timeout_s, keep_sessions);
+    };
 }
 
 // True when the server's version string starts with the expected version as a whole word.
@@ -226,21 +201,56 @@ Status check_server(const SqlRunner& sql, const std::string& expected_version) {
     return {};
 }
 
-// Snapshots every connectable non-template database.
-Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules) {
+// Snapshots the globals and every connectable non-template database.
+Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules, const Snapshot* like) {
     auto t0 = std::chrono::steady_clock::now();
     Snapshot snap;
-    auto v = sql("postgres", "SHOW server_version");
+    auto v = sql("postgres",
+                 "SELECT current_setting('server_version'), current_setting('server_version_num'), datname FROM pg_database"
+                 " WHERE NOT datistemplate AND datallowconn ORDER BY 3");
     if (!v) return Error::failed("the server does not accept connections: " + v.error().message);
-    if (!v->rows.empty()) snap.server_version = cell(v->rows[0], 0);
-    auto dbs = sql("postgres", "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY 1");
-    if (!dbs) return Error::failed("cannot list databases: " + dbs.error().message);
-    for (const auto& row : dbs->rows) {
-        std::string db = cell(row, 0);
-        auto d = snapshot_database(sql, db, rules);
-        if (!d) return d.error();
-        snap.databases.emplace(db, std::move(*d));
+    std::vector<std::string> dbs;
+    for (const auto& row : v->rows) {
+        snap.server_version = cell(row, 0);
+        snap.server_version_num = static_cast<int>(to_int(cell(row, 1)));
+        dbs.push_back(cell(row, 2));
     }
+    for (const auto& db : dbs) snap.databases[db];  // the map's nodes stay put while tasks fill them
+    const int ver = snap.server_version_num;
+    // First the plans: their data queries go to the front of the queue as they come, and the
+    // catalog query of their database, left of the kinds it has nothing of, to the back, so
+    // that it runs beside the data. The globals ride on database postgres's catalog query.
+    TaskQueue q(sql);
+    const std::string globals = detail::globals_query(ver, rules);
+    const bool globals_alone = std::find(dbs.begin(), dbs.end(), "postgres") == dbs.end();
+    DatabaseSnapshot none;  // the globals' rows all go to snap.globals
+    if (!globals.empty() && globals_alone) q.push({"postgres", globals, [&](const cluster::SqlResult& r) {
+        for (const auto& row : r.rows) take_schema_row(row, rules, snap, none);
+    }});
+    auto catalog = [&](const std::string& db, const std::set<std::string>& empty) {
+        std::string s = detail::schema_query(ver, rules, empty);
+        if (db == "postgres" && !globals.empty()) s += (s.empty() ? "" : "\nUNION ALL\n") + globals;
+        if (s.empty()) return;
+        DatabaseSnapshot& d = snap.databases[db];
+        q.push({db, s, [&](const cluster::SqlResult& r) {
+                    for (const auto& row : r.rows) take_schema_row(row, rules, snap, d);
+                }});
+    };
+    const bool data = !rules.ignores_kind("rows") || !rules.ignores_kind("sequence_values");
+    for (const auto& db : dbs) {
+        if (!data) {
+            catalog(db, {});
+            continue;
+        }
+        q.push({db, detail::plan_query(ver), [&, db](const cluster::SqlResult& r) {
+                    detail::DataPlan plan = detail::parse_plan(r);
+                    push_data_tasks(q, db, plan, ver, rules, like, snap.databases[db]);
+                    catalog(db, plan.empty_kinds);
+                }});
+    }
+    int jobs = rules.jobs > 0 ? rules.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (Status s = q.run_all(jobs); !s) return s.error();
+    snap.queries = q.queries() + 1;
     snap.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return snap;
 }

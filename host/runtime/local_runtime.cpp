@@ -4,8 +4,6 @@
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/Pipe.h>
-#include <Poco/Process.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
@@ -18,6 +16,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -58,6 +57,77 @@ bool command_exists(const std::string& cmd, const std::string& path) {
     return false;
 }
 
+
+// Both ends of a pipe, closed on destruction; never inherited by an exec'd child (O_CLOEXEC).
+struct Pipe {
+    int read = -1, write = -1;
+    bool open() {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+        read = fds[0];
+        write = fds[1];
+        return true;
+    }
+    void close_read() { close_fd(read); }
+    void close_write() { close_fd(write); }
+    ~Pipe() {
+        close_read();
+        close_write();
+    }
+    Pipe() = default;
+    Pipe(const Pipe&) = delete;
+    Pipe& operator=(const Pipe&) = delete;
+
+private:
+    static void close_fd(int& fd) {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+};
+
+// Starts argv (argv[0] a path, or looked up on PATH) in `cwd` with this process's environment plus `env`
+// (as Poco's launch did), the three pipe ends as stdin/stdout/stderr. The child closes every
+// other descriptor with one close_range() (glibc's addclosefrom), not one close() per possible
+// descriptor, and gets SIGPIPE back at its default (pgorch itself ignores it).
+Expected<pid_t> spawn(const std::vector<std::string>& argv, const fs::path& cwd,
+                      const std::map<std::string, std::string>& env, int in, int out, int err) {
+    std::vector<std::string> envs;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        if (!env.count(std::string(kv.substr(0, kv.find('='))))) envs.emplace_back(kv);
+    }
+    for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+    std::vector<char*> envp, args;
+    for (auto& e : envs) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_copy = argv;
+    for (auto& a : argv_copy) args.push_back(a.data());
+    args.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = -1;
+    int rc = argv[0].find('/') == std::string::npos ? ::posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data())
+                                                   : ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) return Error::environment(std::strerror(rc));
+    return pid;
+}
 
 // Sends a signal to a child's process group (it is a session leader through setsid) and itself.
 void signal_group(pid_t pid, int sig) {
@@ -203,17 +273,16 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
                                   "Install it or put its folder on PATH.");
     argv.insert(argv.end(), req.argv.begin(), req.argv.end());
 
-    Poco::Pipe in, out, err;
-    Poco::Process::Env penv(env.begin(), env.end());
-    Poco::Process::Args args(argv.begin() + 1, argv.end());
+    Pipe in, out, err;
+    if (!in.open() || !out.open() || !err.open())
+        return Error::environment("cannot start \"" + req.argv.front() + "\": pipe: " + std::strerror(errno));
     auto started = Clock::now();
-    pid_t pid = -1;
-    try {
-        Poco::ProcessHandle h = Poco::Process::launch(argv.front(), args, cwd.string(), &in, &out, &err, penv);
-        pid = h.id();
-    } catch (const Poco::Exception& e) {
-        return Error::environment("cannot start \"" + req.argv.front() + "\": " + e.displayText());
-    }
+    auto spawned = spawn(argv, cwd, env, in.read, out.write, err.write);
+    if (!spawned) return Error::environment("cannot start \"" + req.argv.front() + "\": " + spawned.error().message);
+    pid_t pid = *spawned;
+    in.close_read();
+    out.close_write();
+    err.close_write();
     spdlog::debug("[{}] started pid {}: {}", req.log_tag.empty() ? req.argv.front() : req.log_tag, pid,
                   fmt::join(req.argv, " "));
 
@@ -221,16 +290,16 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
     std::thread feeder([&in, data = req.stdin_data] {
         size_t off = 0;
         while (off < data.size()) {
-            ssize_t n = ::write(in.writeHandle(), data.data() + off, data.size() - off);
+            ssize_t n = ::write(in.write, data.data() + off, data.size() - off);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             off += static_cast<size_t>(n);
         }
-        in.close(Poco::Pipe::CLOSE_WRITE);
+        in.close_write();
     });
 
     LineSink sinks[2] = {{&req, false, &result.out}, {&req, true, &result.err}};
-    int fds[2] = {out.readHandle(), err.readHandle()};
+    int fds[2] = {out.read, err.read};
     bool open[2] = {true, true};
     bool exited = false, killing = false;
     int status = 0;

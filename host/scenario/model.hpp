@@ -74,6 +74,9 @@ struct PerfCase {
 struct VerifySettings {
     std::vector<Text> ignore;            // not compared at all
     std::vector<Text> expected_changes;  // compared and reported, but not a failure
+    std::optional<int> jobs;             // parallel sessions of a snapshot (default: the core count)
+    std::optional<bool> amcheck;         // amcheck after each step (default: no)
+    std::optional<Text> collations;      // warn | fail | off (default: warn)
     SourceLocation where;
 };
 

@@ -35,7 +35,7 @@ const Keys kDockerKeys = {"host_port", "container_port", "container_name", "regi
 const Keys kCaseKeys = {"name", "pre_hook", "post_hook", "explain_queries", "timing_queries"};
 const Keys kExplainKeys = {"query", "expected"};
 const Keys kTimingKeys = {"query", "expected_time_ms"};
-const Keys kVerifyKeys = {"ignore", "expected_changes"};
+const Keys kVerifyKeys = {"ignore", "expected_changes", "jobs", "amcheck", "collations"};
 
 const std::vector<std::string> kScriptDirs = {"", "scripts"};
 const std::vector<std::string> kPackageDirs = {"packages", ""};
@@ -170,10 +170,29 @@ std::optional<VerifySettings> Parser::verify(const YAML::Node& k, const YAML::No
     std::string context = where.empty() ? "in \"verify\"" : "in \"verify\" of " + std::string(where);
     r_.fields(v, context, kVerifyKeys, [&](const std::string& key, const YAML::Node& kk, const YAML::Node& vv) {
         std::string w = "\"" + key + "\" " + context;
-        auto& list = key == "ignore" ? out.ignore : out.expected_changes;
-        list = r_.texts(kk, vv, w);
-        for (const auto& t : list)  // the engine's own check, so that validate refuses what run refuses
-            if (Status st = engine::check_verify_pattern(t.value); !st) r_.error(t.where, st.error().message, st.error().hint);
+        if (key == "jobs") {
+            auto n = r_.number(kk, vv, w);
+            if (n && (*n < 1 || *n > 64 || *n != static_cast<int>(*n)))
+                r_.error(r_.at(vv), w + " must be a whole number from 1 to 64, not \"" + vv.Scalar() + "\"",
+                         "Leave it out to use one session per core.");
+            else if (n) out.jobs = static_cast<int>(*n);
+        } else if (key == "amcheck") {
+            auto t = r_.text(kk, vv, w);
+            if (t && t->value != "true" && t->value != "false")
+                r_.error(t->where, w + " must be true or false, not \"" + t->value + "\"");
+            else if (t) out.amcheck = t->value == "true";
+        } else if (key == "collations") {
+            auto t = r_.text(kk, vv, w);
+            if (t && t->value != "warn" && t->value != "fail" && t->value != "off")
+                r_.error(t->where, w + " must be warn, fail or off, not \"" + t->value + "\"",
+                         "warn reports a changed collation version, fail makes it fail the step, off skips the check.");
+            else if (t) out.collations = t;
+        } else {
+            auto& list = key == "ignore" ? out.ignore : out.expected_changes;
+            list = r_.texts(kk, vv, w);
+            for (const auto& t : list)  // the engine's own check, so that validate refuses what run refuses
+                if (Status st = engine::check_verify_pattern(t.value); !st) r_.error(t.where, st.error().message, st.error().hint);
+        }
     });
     return out;
 }

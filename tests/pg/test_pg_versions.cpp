@@ -49,6 +49,7 @@ engine::VersionSlot resolved(Harness& h, const std::string& selector, bool full)
 
 TEST_CASE("selectors resolve to the newest version the methods list here", "[pg][versions]") {
     Harness h("versions");
+    int with_full = 0;
     for (const std::string major : {"15", "16", "17"}) {
         auto l = h.provisioner->listing("pgdg", major);
         INFO((l ? std::string() : l.error().str()));
@@ -61,24 +62,26 @@ TEST_CASE("selectors resolve to the newest version the methods list here", "[pg]
         CHECK(s.version == any);
         CHECK(sdk::major_of(s.version) == major);
         CHECK(!s.method.empty());
-        // A full toolset: what pg_upgrade's new side takes. 16 has none on Debian 12's mirrors.
+        // A full toolset: what pg_upgrade's new side takes. Whether a major has one here moves
+        // with the mirrors (16 never had one on Debian 12's; 17's source pool was dropped while
+        // its index still listed it): the resolver must agree with the listing either way.
         std::string full = newest(*l, major, true);
-        if (major == "16") {
-            CHECK(full.empty());
+        if (full.empty()) {
             engine::VersionSlot f;
             f.role = "step 1 (pg_upgrade)";
             f.db_type = "pgdg";
-            f.written = "16";
+            f.written = major;
             f.need.add(sdk::ToolNeeds{{"pg_upgrade"}, {}}, "step 1 (pg_upgrade), new side");
             Status st = engine::Resolver(*h.provisioner).resolve(f);
             REQUIRE_FALSE(st.ok());
-            CHECK(st.error().message.find("every 16.x is a server-only build") != std::string::npos);
+            CHECK(st.error().message.find("every " + major + ".x is a server-only build") != std::string::npos);
             CHECK(st.error().code == ExitCode::environment);
         } else {
-            REQUIRE(!full.empty());
+            ++with_full;
             CHECK(resolved(h, major, true).version == full);
         }
     }
+    CHECK(with_full > 0);  // Debian's own 15 at least
 }
 
 // pg_upgrade's old side needs pg_controldata, which the npm server builds lack. pgorch lends it

@@ -202,19 +202,25 @@ TEST_CASE("the tools rule: what a server-only build borrows, and from whom") {
     old_side.written = old_side.version = "16.4";
     old_side.method = "binaries";
     old_side.need.add(w.registry.find(plugins::Kind::step, "pg_upgrade")->requirements().from, "step 1 (pg_upgrade), old side");
-    old_side.need.add_any("psql", "scripts");
     NoRuntime rt;
     engine::ToolBroker broker(*w.provisioner, rt, "/nowhere");
+    // pg_upgrade runs the old major's own pg_resetwal (-n, on the stopped old cluster): a
+    // server-only 16 is refused as its old side when no full 16 can lend one.
+    auto no_resetwal = broker.plan(old_side, {&old_side});
+    REQUIRE_FALSE(no_resetwal.ok());
+    CHECK(no_resetwal.error().message.find("needs pg_resetwal") != std::string::npos);
+    CHECK(no_resetwal.error().message.find("same major") != std::string::npos);
+    old_side.need = {};
+    old_side.need.add_any("pg_controldata", "a step");
+    old_side.need.add_any("psql", "scripts");
     auto lines = broker.plan(old_side, {&old_side});
     INFO((lines ? std::string() : lines.error().str()));
     REQUIRE(lines.ok());
-    REQUIRE(lines->size() == 3);
+    REQUIRE(lines->size() == 2);
     // pg_controldata: the same pg_control version (1300: 13-16), the newest of those, not 17's.
     CHECK((*lines)[0] == "pg_controldata from fx_listing 15.20 (deb)");
-    // pg_resetwal, which pg_upgrade only checks is there on the old side: the same rule.
-    CHECK((*lines)[1] == "pg_resetwal from fx_listing 15.20 (deb)");
     // psql: an older one you can download beats building a newer one; the plan says it is older.
-    CHECK((*lines)[2] == "psql from fx_listing 15.20 (deb), older than the server");
+    CHECK((*lines)[1] == "psql from fx_listing 15.20 (deb), older than the server");
     // pg_upgrade is never borrowed: a server-only new side is refused.
     engine::VersionSlot new_side = old_side;
     new_side.need = {};
@@ -250,9 +256,8 @@ TEST_CASE("choose_donor ranks sound donors by rule, cost and closeness") {
     CHECK(engine::choose_donor("psql", "15", c, &older) == 1u);
     CHECK_FALSE(older);
     CHECK_FALSE(engine::choose_donor("pg_upgrade", "15", c).has_value());
-    // pg_resetwal, which pg_upgrade only checks the old side has: the pg_control version rule.
-    CHECK(engine::choose_donor("pg_resetwal", "16", c) == engine::choose_donor("pg_controldata", "16", c));
-    CHECK_FALSE(engine::choose_donor("pg_resetwal", "12", c).has_value());
+    // pg_resetwal: pg_upgrade runs the old side's own (-n) and it refuses another major's data.
+    CHECK_FALSE(engine::choose_donor("pg_resetwal", "16", c).has_value());
     CHECK(engine::control_version("16") == 1300);
     CHECK(engine::control_version("17") == 1700);
     CHECK(engine::control_version("12") == 1201);

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -63,6 +65,30 @@ TEST_CASE("exec captures output, exit code, env, cwd and stdin", "[runtime]") {
     auto nostdin = rt.exec(cmd({"cat"}));  // stdin is closed, not inherited
     REQUIRE(nostdin.ok());
     CHECK(nostdin->ok());
+}
+
+TEST_CASE("a command inherits stdin/stdout/stderr only, the environment, and SIGPIPE at its default", "[runtime]") {
+    runtime::LocalRuntime rt(temp_run_dir());
+    // A descriptor this process opened without O_CLOEXEC must not reach the child. It is moved
+    // to 77, a number the child's own pipeline fds (low ones, open in sh for a moment) never have.
+    int opened = ::open("/dev/null", O_RDONLY);
+    REQUIRE(opened > 2);
+    int fd = ::dup2(opened, 77);
+    ::close(opened);
+    REQUIRE(fd == 77);
+    std::signal(SIGPIPE, SIG_IGN);
+    auto r = rt.exec(cmd({"sh", "-c", "ls /proc/$$/fd | sort -n | tr '\\n' ' '; grep SigIgn /proc/$$/status; echo \"$HOME\""}));
+    ::close(fd);
+    REQUIRE(r.ok());
+    CHECK(r->out.rfind("0 1 2 ", 0) == 0);
+    CHECK(r->out.find(" " + std::to_string(fd) + " ") == std::string::npos);
+    // SigIgn is a hex mask; SIGPIPE (13) is bit 12.
+    auto at = r->out.find("SigIgn:");
+    REQUIRE(at != std::string::npos);
+    unsigned long long ignored = std::stoull(r->out.substr(at + 7), nullptr, 16);
+    CHECK((ignored & (1ULL << (SIGPIPE - 1))) == 0);
+    const char* home = std::getenv("HOME");
+    CHECK(r->out.find(std::string("\n") + (home ? home : "") + "\n") != std::string::npos);
 }
 
 TEST_CASE("exec of a missing command is an error, not an exit code", "[runtime]") {

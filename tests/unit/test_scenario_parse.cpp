@@ -196,7 +196,12 @@ TEST_CASE("script fields take a string or a list", "[scenario]") {
     CHECK(s.verify->ignore[0].value == "views");
     REQUIRE(s.verify->expected_changes.size() == 2);
     CHECK(s.verify->expected_changes[1].value == "rows:sales.orders");
+    CHECK(s.verify->jobs == 3);
+    CHECK(s.verify->amcheck == true);
+    REQUIRE(s.verify->collations);
+    CHECK(s.verify->collations->value == "fail");
     REQUIRE(s.steps[0].verify);
+    CHECK_FALSE(s.steps[0].verify->amcheck);
     CHECK(s.steps[0].verify->ignore.at(0).value == "functions");
     CHECK(s.steps[0].verify->expected_changes.empty());
     CHECK_FALSE(s.steps[1].verify);

@@ -1,13 +1,17 @@
 // Verification snapshots: diffing hand-made snapshots, rules, JSON round trip, and
 // take_snapshot() on a scripted SQL runner.
 #include "engine/verify.hpp"
+#include "verify_lines.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <mutex>
 
 using namespace pgorch;
 using namespace pgorch::engine;
+using pgorch::engine::test::has_line;
+using pgorch::engine::test::lines;
 
 namespace {
 
@@ -29,17 +33,6 @@ Snapshot sample() {
     s.databases["app"] = d;
     s.databases["postgres"] = DatabaseSnapshot{};
     return s;
-}
-
-std::vector<std::string> lines(const Verdict& v) {
-    std::vector<std::string> out;
-    for (const auto& d : v.differences) out.push_back(d.str());
-    return out;
-}
-
-bool has_line(const Verdict& v, const std::string& text) {
-    auto l = lines(v);
-    return std::find(l.begin(), l.end(), text) != l.end();
 }
 
 }  // namespace
@@ -97,8 +90,8 @@ TEST_CASE("schema differences: missing, added, changed", "[verify]") {
     s["columns"]["sales.orders.amount"] = "#2 numeric";
     Verdict v = compare(sample(), after, {});
     CHECK(v.differences.size() == 3);
-    CHECK(has_line(v, "db \"app\": index \"sales.orders_pkey\": missing after the step"));
-    CHECK(has_line(v, "db \"app\": index \"sales.orders_new\": added by the step"));
+    CHECK(has_line(v, "db \"app\": index \"sales.orders_pkey\": missing after the step (was \"CREATE UNIQUE INDEX orders_pkey ON sales.orders USING btree (id)\")"));
+    CHECK(has_line(v, "db \"app\": index \"sales.orders_new\": added by the step: \"CREATE INDEX orders_new ON sales.orders USING btree (amount)\""));
     CHECK(has_line(v, "db \"app\": column \"sales.orders.amount\": changed: \"#2 numeric(14,2)\" -> \"#2 numeric\""));
 }
 
@@ -174,42 +167,59 @@ TEST_CASE("version_matches compares whole version words", "[verify]") {
 }
 
 TEST_CASE("take_snapshot drives the runner per database and skips ignored kinds", "[verify]") {
+    std::mutex mu;
     std::vector<std::pair<std::string, std::string>> calls;
     SqlRunner runner = [&](const std::string& db, const std::string& sql) -> Expected<cluster::SqlResult> {
-        calls.emplace_back(db, sql);
+        {
+            std::lock_guard lk(mu);
+            calls.emplace_back(db, sql);
+        }
         cluster::SqlResult r;
         auto row = [](std::vector<std::optional<std::string>> v) { return v; };
         if (sql == "SHOW server_version") r.rows.push_back(row({"15.20"}));
-        else if (sql.find("FROM pg_database") != std::string::npos) r.rows.push_back(row({"app"}));
-        else if (sql.find("quote_literal(n.nspname") != std::string::npos) {
-            r.rows.push_back(row({"r", "sales.orders", "'sales.orders'", "sales.orders"}));
-            r.rows.push_back(row({"S", "sales.seq", "'sales.seq'", "sales.seq"}));
-        } else if (sql.find("FROM sales.orders t") != std::string::npos)
-            r.rows.push_back(row({"sales.orders", "3", "1:2"}));
-        else if (sql.find("is_called FROM sales.seq") != std::string::npos)
-            r.rows.push_back(row({"sales.seq", "5", "t"}));
-        else if (sql.find("pg_largeobject_metadata") != std::string::npos) r.rows.push_back(row({"0", "0:0"}));
-        else if (sql.find("pg_get_indexdef") != std::string::npos)
+        else if (sql.find("current_setting('server_version_num'), datname") != std::string::npos)
+            r.rows.push_back(row({"15.20", "150020", "app"}));
+        else if (sql.find("WITH RECURSIVE rel") != std::string::npos) {
+            r.rows.push_back(row({"r", "r", "sales.orders", "'sales.orders'", "sales.orders", "10"}));
+            r.rows.push_back(row({"r", "S", "sales.seq", "'sales.seq'", "sales.seq", "1"}));
+            r.rows.push_back(row({"c", "sales.orders", "1", "id", "20", "true", "false"}));
+            r.rows.push_back(row({"t", "20", "b", "0", "0", "0", "0", std::nullopt, "false", "hashint8extended", "20"}));
+        } else if (sql.find("FROM ONLY sales.orders") != std::string::npos || sql.find("FROM sales.seq") != std::string::npos) {
+            // One batch: both relations in one UNION ALL.
+            if (sql.find("FROM ONLY sales.orders") != std::string::npos) r.rows.push_back(row({"r", "sales.orders", "3", "12", "h"}));
+            if (sql.find("FROM sales.seq") != std::string::npos) r.rows.push_back(row({"S", "sales.seq", std::nullopt, "5:true"}));
+        } else if (sql.find("pg_get_indexdef") != std::string::npos) {
             r.rows.push_back(row({"indexes", "sales.orders_pkey", "CREATE UNIQUE INDEX"}));
+            r.rows.push_back(row({"~extension_default", "plpgsql", "1.0"}));
+        } else if (sql.find("FROM pg_authid") != std::string::npos)
+            r.rows.push_back(row({"@roles", "app_reader", "login: true"}));
         return r;
     };
     VerifyRules rules;
     rules.ignore = {"large_objects"};
+    rules.jobs = 2;
     auto snap = take_snapshot(runner, rules);
     REQUIRE(snap.ok());
     CHECK(snap->server_version == "15.20");
+    CHECK(snap->server_version_num == 150020);
     const auto& app = snap->databases.at("app");
     CHECK(app.tables.at("sales.orders").rows == 3);
+    CHECK(app.tables.at("sales.orders").method == "h");
     CHECK(app.sequences.at("sales.seq").last_value == "5");
+    CHECK(app.sequences.at("sales.seq").is_called);
     CHECK(app.schema.at("indexes").count("sales.orders_pkey") == 1);
-    for (const auto& [db, sql] : calls) CHECK(sql.find("pg_largeobject_metadata") == std::string::npos);
-    // Data queries run on the database they describe, with pinned output settings.
+    CHECK(snap->globals.at("roles").at("app_reader") == "login: true");
+    CHECK(snap->extension_defaults.at("plpgsql") == "1.0");
+    for (const auto& [db, sql] : calls) CHECK(sql.find("~large_objects") == std::string::npos);
+    // Data queries run on the database they describe, with pinned output settings, and hash
+    // the bigint column with its own extended hash function (seed = its position).
     bool saw = false;
     for (const auto& [db, sql] : calls)
-        if (sql.find("FROM sales.orders t") != std::string::npos) {
+        if (sql.find("FROM ONLY sales.orders") != std::string::npos) {
             saw = true;
             CHECK(db == "app");
             CHECK(sql.find("SET TimeZone = 'UTC'") != std::string::npos);
+            CHECK(sql.find("hashint8extended(pgorch_t.id, 1)") != std::string::npos);
         }
     CHECK(saw);
 
@@ -221,9 +231,9 @@ TEST_CASE("take_snapshot drives the runner per database and skips ignored kinds"
     REQUIRE(counted.ok());
     bool hashed = false, counted_orders = false;
     for (const auto& [db, sql] : calls)
-        if (sql.find("FROM sales.orders") != std::string::npos) {
+        if (sql.find("FROM ONLY sales.orders") != std::string::npos) {
             counted_orders = sql.find("count(*)") != std::string::npos;
-            hashed = hashed || sql.find("md5(t::text)") != std::string::npos;
+            hashed = hashed || sql.find("hashint8extended") != std::string::npos;
         }
     CHECK(counted_orders);
     CHECK_FALSE(hashed);
@@ -238,6 +248,15 @@ TEST_CASE("take_snapshot drives the runner per database and skips ignored kinds"
     CHECK(check_server(runner, "15.20").ok());
     CHECK(check_server(runner, "15.18").error().message ==
           "the server runs version \"15.20\", expected \"15.18\"");
+
+    // A failing data query fails the snapshot, naming the database.
+    SqlRunner broken = [&](const std::string& db, const std::string& sql) -> Expected<cluster::SqlResult> {
+        if (sql.find("FROM ONLY") != std::string::npos) return Error::failed("relation vanished");
+        return runner(db, sql);
+    };
+    auto half = take_snapshot(broken, rules);
+    REQUIRE_FALSE(half.ok());
+    CHECK(half.error().message == "db \"app\": verification query failed: relation vanished");
 }
 
 TEST_CASE("view text is compared without qualifiers across major versions only", "[verify]") {

@@ -8,8 +8,9 @@
 #                stops the step, logs are in the results, the old cluster is untouched and starts
 #   bad-version  a version nobody provides: exit 3
 #   bad-verify   an unknown verify kind: exit 2, nothing runs
-#   cross-major  14.x (npm build) -> the newest major with a full toolset (today a source build)
-#                with pg_upgrade and pg_dumpall (label slow)
+#   cross-major  npm builds of 15 (pg_upgrade) and 14 (pg_dumpall) -> the newest major with a
+#                full toolset (today a source build); pg_upgrade from a server-only 14 refused
+#                (label slow)
 set -u
 CASE=$1 HOST=$2 SRC=$3 ROOT=$4
 FIX="$SRC/tests/fixtures/upgrade"
@@ -89,8 +90,8 @@ row-deleted)
     check "console names the table" grep -qF 'db "app": table "public.orders": rows 1000 -> 999' "$WORK/out.log"
     check "declared change is expected" grep -qF 'table "public.events": rows 2 -> 1 (expected)' "$R/steps/01-minor/verification.txt"
     check "ignored row_content: the changed row is not reported" test "$(grep -c 'public.audit' "$R/steps/01-minor/verification.txt")" -eq 0
-    check "ignored row_content: counted, not hashed" grep -qF '"public.audit":{"rows":2,"hash":""}' "$R/steps/01-minor/snapshot-before.json"
-    check "other tables are hashed" grep -qE '"public.orders":\{"rows":1000,"hash":"[0-9-]+:[0-9-]+"\}' "$R/steps/01-minor/snapshot-before.json"
+    check "ignored row_content: counted, not hashed" grep -qF '"public.audit":{"rows":2,"hash":"","method":""}' "$R/steps/01-minor/snapshot-before.json"
+    check "other tables are hashed" grep -qE '"public.orders":\{"rows":1000,"hash":"[0-9-]+","method":"[hrt]+"\}' "$R/steps/01-minor/snapshot-before.json"
     check "seed-shaped results say failed" grep -q '^result: failed' "$R/conf.yaml"
     reports
     check "junit: the step fails" junit "failures >= 1 and errors == 0"
@@ -150,24 +151,29 @@ bad-verify)
     check "names the pattern" grep -qF 'verify pattern "view": unknown kind "view"' "$WORK/out.log"
     ;;
 cross-major)
-    # A real cross-major upgrade: an npm server build of 14 (immutable; it borrows pg_controldata
-    # and pg_resetwal from Debian's 15, which has the same pg_control version) -> TO, the newest
-    # major with a full toolset here, as a selector: found when the test runs (a source build of
-    # Debian's newest source package today, unless a pool drops its files: then the next one),
-    # by pg_upgrade and by pg_dumpall, on scenarios/upgrade-15's data.
-    # Not from Debian's 15.x: its security fixes write a column option "pg_attver" that upstream
-    # 17 does not know, so both pg_upgrade and the restore fail with 'unrecognized parameter
-    # "pg_attver"' - pgorch reports exactly that (set FROM=15 to see it).
-    FROM=${FROM:-14.17}
+    # Real cross-major upgrades into TO, the newest major with a full toolset here, as a selector
+    # found when the test runs (today a source build of Debian's newest source package; a version
+    # whose pool files a mirror dropped is not offered, so then the next one), on
+    # scenarios/upgrade-15's data:
+    # - pg_dumpall from an npm server build of 14 (immutable);
+    # - pg_upgrade from an npm server build of 15: pg_upgrade runs the old side's own
+    #   pg_resetwal -n, so the old side needs a full toolset of its major to lend it (with
+    #   pg_controldata): Debian's 15. A server-only 14 has none and is refused before anything runs.
+    # Not from Debian's own 15.x server: its security fixes write a column option "pg_attver" that
+    # upstream 17 does not know, so both pg_upgrade and the restore fail with 'unrecognized
+    # parameter "pg_attver"' - pgorch reports exactly that (set FROM_UPGRADE=15 to see it).
+    FROM_DUMP=${FROM_DUMP:-14.17} FROM_UPGRADE=${FROM_UPGRADE:-15.12}
     if [ -z "${TO:-}" ]; then
         TO=$("$HOST" versions pgdg --json 2>"$WORK/versions.log" | python3 -c '
 import json, sys
 above = int(sys.argv[1].split(".")[0])
 majors = [int(o["version"].split(".")[0]) for o in json.load(sys.stdin)["pgdg"]["offers"] if o["toolset"] == "full"]
-print(max([m for m in majors if m > above], default=""))' "$FROM")
+print(max([m for m in majors if m > above], default=""))' "$FROM_UPGRADE")
     fi
-    check "a major above $FROM with a full toolset is offered (${TO:-none})" test -n "$TO"
+    check "a major above $FROM_UPGRADE with a full toolset is offered (${TO:-none})" test -n "$TO"
     for method in pg_upgrade pg_dumpall; do
+        FROM=$FROM_DUMP
+        [ "$method" = pg_upgrade ] && FROM=$FROM_UPGRADE
         SC="$WORK/cross-$method"
         mkdir -p "$SC/scripts" && cp "$SRC/scenarios/upgrade-15/scripts/"*.sh "$SC/scripts/"
         printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nverifiers:\n  - check_app.sh\nsteps:\n  - type: %s\n    db_version: "%s"\n' "$FROM" "$method" "$TO" >"$SC/conf.yaml"
@@ -181,6 +187,14 @@ print(max([m for m in majors if m > above], default=""))' "$FROM")
         check "$method: from the npm build of $FROM" grep -qF '"from_version":"'"$FROM"'"' "$R/report.json"
         cp -r "$R" "$WORK/results-$method"
     done
+    # The pair that cannot be sound is refused before anything runs, naming the missing tool.
+    SC="$WORK/cross-refused"
+    mkdir -p "$SC" && printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nsteps:\n  - type: pg_upgrade\n    db_version: "%s"\n' "$FROM_DUMP" "$TO" >"$SC/conf.yaml"
+    rm -rf "$WORK/runs"
+    run "$SC"
+    check "pg_upgrade from a server-only $FROM_DUMP: exit 3" test "$RC" -eq 3
+    check "the refusal names pg_resetwal" grep -q "needs pg_resetwal" "$WORK/out.log"
+    check "nothing ran" test -z "$(ls -d "$WORK"/runs/*/clusters/* 2>/dev/null)"
     ;;
 *) fail "unknown case $CASE" ;;
 esac

@@ -92,7 +92,8 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
     if (!option_flag(options, "keep_dump")) run_tool(ctx, {"rm", "-f", dump}, work_dir);
     metrics["duration_ms"] = ms_since(t_step);
     return json::object{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", logs},
-                        {"initdb_args", to_argv(initdb)}};
+                        {"initdb_args", to_argv(initdb)},
+                        {"extensions_updated", "the restore creates it at the installation's default version"}};
 }
 
 const pgorch_option opt_dump = {sizeof(pgorch_option), "pg_dumpall", PGORCH_OPT_STRING, 0, "",

@@ -150,7 +150,8 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
 
     // pg_upgrade writes update_extensions.sql into its working folder when extensions have updates.
     const std::string ext_sql = work_dir + "/update_extensions.sql";
-    if (file_exists(ctx, ext_sql)) {
+    const bool updates_extensions = file_exists(ctx, ext_sql);
+    if (updates_extensions) {
         t = std::chrono::steady_clock::now();
         auto re = run_tool(ctx, {new_c.bindir + "/psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", new_c.socket_dir, "-p",
                                  std::to_string(new_c.port), "-U", "postgres", "-d", "postgres", "-f", ext_sql},
@@ -163,8 +164,10 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     metrics["duration_ms"] = ms_since(t_step);
     json::array log_names;
     for (auto& l : logs) log_names.emplace_back(l);
-    return json::object{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", log_names},
+    json::object result{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", log_names},
                         {"initdb_args", to_argv(initdb)}};
+    if (updates_extensions) result["extensions_updated"] = "pg_upgrade's update_extensions.sql updates it to the installation's default version";
+    return result;
 }
 
 const pgorch_option opt_args = {sizeof(pgorch_option), "pg_upgrade", PGORCH_OPT_STRING, 0, "",
@@ -184,6 +187,7 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_upgrade_run>,
     .provision = nullptr,
     .list_versions = nullptr,
+    // The old side: pg_upgrade reads a stopped old cluster's control data with its pg_resetwal -n.
     .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata", "pg_resetwal"]},)"
                     R"( "to": {"own": ["initdb", "pg_ctl", "postgres", "pg_upgrade", "pg_dump", "pg_dumpall", "pg_restore",)"
                     R"( "psql", "pg_resetwal", "vacuumdb"]}, "versions": "not_lower"})",
