@@ -35,7 +35,7 @@ void list_apt(const Context& ctx, const Request& req, Listing& out) {
         std::set<std::string> seen;
         for (const auto& [up, rev] : apt_versions(ctx, req.major)) {
             if (!seen.insert(up).second) continue;
-            auto l = read_marker(ctx, "/usr/lib/postgresql/" + major_of(up) + "/" + kMarker);
+            auto l = read_marker(ctx, "/usr/lib/postgresql/" + major_of(up) + "/" + kInstallMarker);
             bool installed = l && pgorch::sdk::get_string(*l, "version") == up;
             out.offers.push_back({up, "apt", true, installed, "download"});
         }
