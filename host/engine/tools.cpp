@@ -80,7 +80,7 @@ BorrowRule borrow_rule(const std::string& tool) {
         {"pg_basebackup", BorrowRule::newer_or_same_major},
         {"vacuumdb", BorrowRule::newer_or_same_major},
         {"pg_controldata", BorrowRule::same_control_version},
-        {"pg_resetwal", BorrowRule::same_major},
+        {"pg_resetwal", BorrowRule::same_control_version},
     };
     auto it = rules.find(tool);
     return it == rules.end() ? BorrowRule::never : it->second;

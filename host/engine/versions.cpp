@@ -230,7 +230,8 @@ Status Resolver::resolve_same(const std::vector<VersionSlot*>& group, const std:
         per_slot.push_back(std::move(m));
     }
     std::string best;
-    for (const auto& [v, o] : per_slot.front()) {
+    for (const auto& entry : per_slot.front()) {
+        const std::string& v = entry.first;  // a named copy: clang 14 cannot capture a structured binding
         bool everywhere = std::all_of(per_slot.begin(), per_slot.end(), [&](const auto& m) { return m.count(v) > 0; });
         if (everywhere && (best.empty() || sdk::compare_versions(v, best) > 0)) best = v;
     }

@@ -208,11 +208,13 @@ TEST_CASE("the tools rule: what a server-only build borrows, and from whom") {
     auto lines = broker.plan(old_side, {&old_side});
     INFO((lines ? std::string() : lines.error().str()));
     REQUIRE(lines.ok());
-    REQUIRE(lines->size() == 2);
+    REQUIRE(lines->size() == 3);
     // pg_controldata: the same pg_control version (1300: 13-16), the newest of those, not 17's.
     CHECK((*lines)[0] == "pg_controldata from fx_listing 15.20 (deb)");
+    // pg_resetwal, which pg_upgrade only checks is there on the old side: the same rule.
+    CHECK((*lines)[1] == "pg_resetwal from fx_listing 15.20 (deb)");
     // psql: an older one you can download beats building a newer one; the plan says it is older.
-    CHECK((*lines)[1] == "psql from fx_listing 15.20 (deb), older than the server");
+    CHECK((*lines)[2] == "psql from fx_listing 15.20 (deb), older than the server");
     // pg_upgrade is never borrowed: a server-only new side is refused.
     engine::VersionSlot new_side = old_side;
     new_side.need = {};
@@ -248,7 +250,9 @@ TEST_CASE("choose_donor ranks sound donors by rule, cost and closeness") {
     CHECK(engine::choose_donor("psql", "15", c, &older) == 1u);
     CHECK_FALSE(older);
     CHECK_FALSE(engine::choose_donor("pg_upgrade", "15", c).has_value());
-    CHECK_FALSE(engine::choose_donor("pg_resetwal", "16", c).has_value());
+    // pg_resetwal, which pg_upgrade only checks the old side has: the pg_control version rule.
+    CHECK(engine::choose_donor("pg_resetwal", "16", c) == engine::choose_donor("pg_controldata", "16", c));
+    CHECK_FALSE(engine::choose_donor("pg_resetwal", "12", c).has_value());
     CHECK(engine::control_version("16") == 1300);
     CHECK(engine::control_version("17") == 1700);
     CHECK(engine::control_version("12") == 1201);

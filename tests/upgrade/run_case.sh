@@ -8,8 +8,8 @@
 #                stops the step, logs are in the results, the old cluster is untouched and starts
 #   bad-version  a version nobody provides: exit 3
 #   bad-verify   an unknown verify kind: exit 2, nothing runs
-#   cross-major  14.x (npm build) -> "17" (a full toolset, today a source build) with pg_upgrade
-#                and pg_dumpall (label slow)
+#   cross-major  14.x (npm build) -> the newest major with a full toolset (today a source build)
+#                with pg_upgrade and pg_dumpall (label slow)
 set -u
 CASE=$1 HOST=$2 SRC=$3 ROOT=$4
 FIX="$SRC/tests/fixtures/upgrade"
@@ -106,8 +106,12 @@ check-fails)
     OLD_BIN=$(layout "$WORK/provision.json" bindir) OLD_LIB=$(layout "$WORK/provision.json" libdir)
     SHARE=$(layout "$WORK/provision.json" sharedir) NEW_BIN=$(layout "$WORK/provision-new.json" bindir)
     check "15.12 provisioned" test -x "$OLD_BIN/postgres"
-    # A fake extension in the old installation only: its library is a copy of a contrib module's.
-    cp "$OLD_LIB/pg_stat_statements.so" "$OLD_LIB/pgorch_fake.so"
+    # A fake extension in the old installation only: its library is a copy of a contrib module's,
+    # next to it (the server's $libdir: libdir itself in Debian's layout, libdir/postgresql in
+    # the npm builds').
+    CONTRIB=$(find "$OLD_LIB" -name pg_stat_statements.so | head -1)
+    check "the old side's contrib found" test -n "$CONTRIB"
+    cp "$CONTRIB" "$(dirname "$CONTRIB")/pgorch_fake.so"
     printf "default_version = '1.0'\nmodule_pathname = '\$libdir/pgorch_fake'\nrelocatable = true\n" \
         >"$SHARE/extension/pgorch_fake.control"
     printf "CREATE FUNCTION pgorch_fake_reset() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'pg_stat_statements_reset';\n" \
@@ -147,24 +151,33 @@ bad-verify)
     ;;
 cross-major)
     # A real cross-major upgrade: an npm server build of 14 (immutable; it borrows pg_controldata
-    # from Debian's 15, which has the same pg_control version) -> "17", the newest 17.x with a
-    # full toolset here (today built from Debian trixie's source package by the pgdg plugin's
-    # source method), by pg_upgrade and by pg_dumpall, on scenarios/upgrade-15's data.
+    # and pg_resetwal from Debian's 15, which has the same pg_control version) -> TO, the newest
+    # major with a full toolset here, as a selector: found when the test runs (a source build of
+    # Debian's newest source package today, unless a pool drops its files: then the next one),
+    # by pg_upgrade and by pg_dumpall, on scenarios/upgrade-15's data.
     # Not from Debian's 15.x: its security fixes write a column option "pg_attver" that upstream
     # 17 does not know, so both pg_upgrade and the restore fail with 'unrecognized parameter
     # "pg_attver"' - pgorch reports exactly that (set FROM=15 to see it).
     FROM=${FROM:-14.17}
+    if [ -z "${TO:-}" ]; then
+        TO=$("$HOST" versions pgdg --json 2>"$WORK/versions.log" | python3 -c '
+import json, sys
+above = int(sys.argv[1].split(".")[0])
+majors = [int(o["version"].split(".")[0]) for o in json.load(sys.stdin)["pgdg"]["offers"] if o["toolset"] == "full"]
+print(max([m for m in majors if m > above], default=""))' "$FROM")
+    fi
+    check "a major above $FROM with a full toolset is offered (${TO:-none})" test -n "$TO"
     for method in pg_upgrade pg_dumpall; do
         SC="$WORK/cross-$method"
         mkdir -p "$SC/scripts" && cp "$SRC/scenarios/upgrade-15/scripts/"*.sh "$SC/scripts/"
-        printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nverifiers:\n  - check_app.sh\nsteps:\n  - type: %s\n    db_version: "17"\n' "$FROM" "$method" >"$SC/conf.yaml"
+        printf 'kind: upgrade\ndb_type: pgdg\ndb_version: "%s"\nargs:\n  initdb: --encoding=UTF8 --locale=C.UTF-8\ninitial_setup_script: setup.sh\nverifiers:\n  - check_app.sh\nsteps:\n  - type: %s\n    db_version: "%s"\n' "$FROM" "$method" "$TO" >"$SC/conf.yaml"
         rm -rf "$WORK/runs"
         run "$SC"
         R=$(results)
         check "$method: exit code 0" test "$RC" -eq 0
         check "$method: step passed" test "$(count '"verdict":"passed"' "$R/report.json")" -eq 1
         check "$method: verification passed" test "$(count '"verification":\{"passed":true' "$R/report.json")" -eq 1
-        check "$method: '17' resolved to an exact 17.x" grep -qE '"to_version":"17\.[0-9]+"' "$R/report.json"
+        check "$method: '$TO' resolved to an exact $TO.x" grep -qE '"to_version":"'"$TO"'\.[0-9]+"' "$R/report.json"
         check "$method: from the npm build of $FROM" grep -qF '"from_version":"'"$FROM"'"' "$R/report.json"
         cp -r "$R" "$WORK/results-$method"
     done

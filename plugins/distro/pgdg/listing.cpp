@@ -9,6 +9,17 @@ namespace pgdg {
 
 namespace {
 
+// Whether the mirror serves the packages the deb method downloads for this revision.
+std::string deb_unavailable(const Context& ctx, const std::string& major, const std::string& rev) {
+    const std::vector<std::string> pkgs = {"postgresql-" + major + "=" + rev, "postgresql-client-" + major + "=" + rev};
+    std::vector<std::string> argv = {"apt-get", "-q", "download", "--print-uris"};
+    argv.insert(argv.end(), pkgs.begin(), pkgs.end());
+    ExecResult uris = run(ctx, argv, invoker(60));
+    if (!uris.ok()) return "apt-get download --print-uris " + join(pkgs, " ") + " failed:" + indented_tail(uris.out + uris.err, 3);
+    std::string why = unserved_uri(ctx, uris.out);
+    return why.empty() ? why : "apt lists postgresql-" + major + " " + rev + ", but its mirror does not serve it (" + why + ")";
+}
+
 // Debian binary packages (apt-cache madison), plus installations of them already in the cache
 // (a version the mirror dropped stays provisionable from there).
 void list_deb(const Context& ctx, const Request& req, Listing& out) {
@@ -20,7 +31,15 @@ void list_deb(const Context& ctx, const Request& req, Listing& out) {
     };
     try {
         if (ctx.setting("runtime") == "docker") prepare_apt(ctx, req);
-        for (const auto& [up, rev] : apt_versions(ctx, req.major)) offer(up);
+        const bool can_check = missing_commands(ctx, {"curl"}, invoker(30)).empty();
+        for (const auto& [up, rev] : apt_versions(ctx, req.major)) {
+            if (std::find(cached.begin(), cached.end(), up) == cached.end() && can_check)
+                if (std::string why = deb_unavailable(ctx, major_of(up), rev); !why.empty()) {
+                    out.problems.push_back({"deb", why});
+                    continue;
+                }
+            offer(up);
+        }
     } catch (const Failure& f) {
         if (f.code() == PGORCH_ERR_CANCELLED) throw;
         out.problems.push_back({"deb", f.what()});

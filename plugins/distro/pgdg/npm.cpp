@@ -146,12 +146,8 @@ std::string npm_download(const Context& ctx, const NpmSource& src, const std::st
         if (f.code() == PGORCH_ERR_CANCELLED) throw;
         return std::string("curl does not run here (") + f.what() + "): install curl";
     }
-    if (r.ok()) return {};
     // curl's own line ("curl: (60) SSL certificate problem: ..."), not the advice after it.
-    for (const auto& line : split_lines(r.err))
-        if (line.rfind("curl: (", 0) == 0) return line;
-    auto lines = split_lines(r.err);
-    return lines.empty() ? "curl exit " + std::to_string(r.exit_code) : lines.back();
+    return r.ok() ? std::string() : curl_failure(r);
 }
 
 json::value npm_metadata(const Context& ctx, const NpmSource& src, const std::string& cache_dir) {

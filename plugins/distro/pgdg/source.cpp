@@ -20,9 +20,7 @@ std::string expand(std::string s, const Request& req) {
 // Fetches the tarball from a URL with curl; "" on success, else why not.
 std::string fetch_url(const Context& ctx, const std::string& url, const std::string& target) {
     ExecResult r = run(ctx, {"curl", "-fsSL", "--connect-timeout", "10", "--max-time", "900", "-o", target, url}, invoker(960));
-    if (r.ok()) return {};
-    std::string err = split_lines(r.err).empty() ? "exit " + std::to_string(r.exit_code) : split_lines(r.err).back();
-    return url + ": " + err;
+    return r.ok() ? std::string() : url + ": " + curl_failure(r);
 }
 
 // The pristine orig tarball from Debian's source packages (pgorch/debian_sources.hpp): "" on success,
@@ -144,7 +142,11 @@ void list_source(const Context& ctx, const Request& req, Listing& out) {
             try {
                 DebianSources d(ctx, req.cache_dir + "/pgdg-src", suite);
                 d.refresh();
-                for (const auto& [up, rev] : d.versions(major)) offer(up, is_cached(up));
+                for (const auto& [up, rev] : d.versions(major)) {
+                    if (is_cached(up)) offer(up, true);
+                    else if (std::string why = d.unavailable(major, rev); !why.empty()) out.problems.push_back({"source", why});
+                    else offer(up, false);
+                }
             } catch (const Failure& f) {
                 if (f.code() == PGORCH_ERR_CANCELLED) throw;
                 failed.insert(suite);

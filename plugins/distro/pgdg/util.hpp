@@ -4,6 +4,7 @@
 // docker runtime.
 #pragma once
 
+#include <pgorch/curl.hpp>
 #include <pgorch/debian_sources.hpp>
 #include <pgorch/distro.hpp>
 #include <pgorch/exec.hpp>
@@ -18,6 +19,7 @@ namespace json = boost::json;
 using pgorch::sdk::binary_version;
 using pgorch::sdk::catalog_version;
 using pgorch::sdk::Context;
+using pgorch::sdk::curl_failure;
 using pgorch::sdk::debian_source_majors;
 using pgorch::sdk::debian_suite;
 using pgorch::sdk::DebianSources;
@@ -40,6 +42,7 @@ using pgorch::sdk::run;
 using pgorch::sdk::set_tools;
 using pgorch::sdk::split_lines;
 using pgorch::sdk::tools_in;
+using pgorch::sdk::unserved_uri;
 using pgorch::sdk::write_file;
 
 // "15.20" -> "15", "9.6.24" -> "9.6"; throws Failure(INVALID) for a malformed version (stricter

@@ -4,8 +4,11 @@
 // `pg_upgrade --check` runs against the live old server, which is then stopped for pg_upgrade itself with the step's
 // `args.pg_upgrade` words. See README.md for the options and plugins/step/README.md for the
 // input and output of every step plugin.
+#include <pgorch/distro.hpp>
 #include <pgorch/options.hpp>
 #include <pgorch/upgrade.hpp>
+
+#include <algorithm>
 
 namespace {
 
@@ -82,6 +85,11 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
     check_borrowed_controldata(ctx, old_c, work_dir);
     std::vector<std::string> initdb = sdk::compatible_initdb_args(ctx, old_id);
+    // initdb 18 turns data checksums on by default, and pg_upgrade wants the old cluster's setting.
+    const std::string new_version = sdk::get_string(to, "version");
+    if (std::find(initdb.begin(), initdb.end(), "--data-checksums") == initdb.end() && !new_version.empty() &&
+        sdk::compare_versions(sdk::major_of(new_version), "18") >= 0)
+        initdb.push_back("--no-data-checksums");
     for (auto& w : sdk::option_words(options, "initdb")) initdb.push_back(w);
     ctx.progress(0.1, "initializing the new cluster");
     ClusterInfo new_c = cluster_op(ctx, "create", new_id, {{"install", to}, {"initdb_args", sdk::to_argv(initdb)}});
@@ -173,7 +181,7 @@ const pgorch_plugin_descriptor descriptor = {
     .run = sdk::callback<pg_upgrade_run>,
     .provision = nullptr,
     .list_versions = nullptr,
-    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata"]},)"
+    .requirements = R"({"from": {"own": ["postgres", "pg_ctl"], "any": ["pg_controldata", "pg_resetwal"]},)"
                     R"( "to": {"own": ["initdb", "pg_ctl", "postgres", "pg_upgrade", "pg_dump", "pg_dumpall", "pg_restore",)"
                     R"( "psql", "pg_resetwal", "vacuumdb"]}, "versions": "not_lower"})",
 };

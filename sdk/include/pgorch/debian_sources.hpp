@@ -1,10 +1,11 @@
 // pgorch SDK: Debian's PostgreSQL source packages through a private apt configuration (never
 // /etc/apt), for distro plugins that build PostgreSQL from source (pgdg's `source` method,
 // pgdg_patched): the index of one suite kept under a folder of the cache and refreshed at most
-// once a day, the versions it carries, and the pristine orig tarball of one of them. Every
-// command runs as the invoker through the exec service.
+// once a day, the versions it carries, whether its mirror still serves one of them, and the
+// pristine orig tarball of one of them. Every command runs as the invoker through the exec service.
 #pragma once
 
+#include <pgorch/curl.hpp>
 #include <pgorch/distro.hpp>
 #include <pgorch/exec.hpp>
 
@@ -41,6 +42,19 @@ inline std::vector<std::string> debian_source_majors() {
     for (const auto& entry : detail::debian_source_suites()) v.push_back(entry.first);
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return compare_versions(a, b) < 0; });
     return v;
+}
+
+// Checks every quoted URL of an `apt-get ... --print-uris` output ('URL' FILE SIZE HASH lines)
+// with a HEAD request: "" when all answer, else why the first one that does not fails.
+inline std::string unserved_uri(const Context& ctx, const std::string& print_uris_output) {
+    for (const auto& line : split_lines(print_uris_output)) {
+        if (line.size() < 2 || line[0] != '\'') continue;
+        std::size_t end = line.find('\'', 1);
+        if (end == std::string::npos) continue;
+        ctx.check_cancelled();
+        if (std::string why = unreachable(ctx, line.substr(1, end - 1)); !why.empty()) return why;
+    }
+    return {};
 }
 
 class DebianSources {
@@ -85,6 +99,16 @@ public:
             }
         std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return compare_versions(a.first, b.first) > 0; });
         return out;
+    }
+
+    // Whether the mirror serves the files of postgresql-<major>=<revision> (an index can list a
+    // version whose pool files were already removed): "" when it does, else why not.
+    std::string unavailable(const std::string& major, const std::string& revision) const {
+        const std::string pkg = "postgresql-" + major + "=" + revision;
+        ExecResult uris = run(ctx_, apt({"apt-get", "-q"}, {"source", "--print-uris", pkg}), invoker(60));
+        if (!uris.ok()) return "apt-get source --print-uris " + pkg + " failed:" + indented_tail(uris.out + uris.err, 3);
+        std::string why = unserved_uri(ctx_, uris.out);
+        return why.empty() ? why : "Debian " + suite_ + " lists " + pkg + ", but its mirror does not serve it (" + why + ")";
     }
 
     // Downloads the orig tarball of postgresql-<major>=<revision> into `dir`; returns its path.

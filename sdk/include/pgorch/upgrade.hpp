@@ -35,11 +35,16 @@ inline std::vector<std::string> compatible_initdb_args(const Context& ctx, const
     args.push_back("--lc-ctype=" + row.at(2));
     int major = std::stoi(sql_value(ctx, old_id, "SHOW server_version_num")) / 10000;
     if (major >= 15) {
+        // 17 renamed daticulocale to datlocale and added the builtin provider.
         const auto p = first_row(ctx, old_id, "postgres",
-                                 "SELECT datlocprovider::text, daticulocale FROM pg_database WHERE datname = 'template0'");
+                                 std::string("SELECT datlocprovider::text, ") + (major >= 17 ? "datlocale" : "daticulocale") +
+                                     " FROM pg_database WHERE datname = 'template0'");
         if (p.at(0) == "i") {
             args.push_back("--locale-provider=icu");
             args.push_back("--icu-locale=" + p.at(1));
+        } else if (p.at(0) == "b") {
+            args.push_back("--locale-provider=builtin");
+            args.push_back("--builtin-locale=" + p.at(1));
         }
     }
     if (sql_value(ctx, old_id, "SHOW data_checksums") == "on") args.push_back("--data-checksums");
