@@ -2,6 +2,8 @@
 
 #include "cluster/pg_cluster.hpp"
 
+#include <pgorch/cluster.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <functional>
@@ -17,18 +19,6 @@ struct ClusterManager::Impl {
     std::map<std::string, fs::path> short_sockets;  // id -> fallback socket folder under /tmp
 };
 
-namespace {
-
-// Cluster ids become folder names: keep them plain.
-bool valid_id(const std::string& id) {
-    if (id.empty() || id.size() > 64 || id == "." || id == "..") return false;
-    for (char c : id)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
-    return true;
-}
-
-}  // namespace
-
 ClusterManager::ClusterManager(runtime::Runtime& rt, fs::path run_dir)
     : impl_(new Impl{rt, std::move(run_dir), {}, {}, {}}) {}
 
@@ -43,7 +33,7 @@ const fs::path& ClusterManager::run_dir() const { return impl_->run_dir; }
 
 // Fills the defaults of a spec and builds the cluster object.
 Expected<Cluster*> ClusterManager::create(ClusterSpec spec) {
-    if (!valid_id(spec.id))
+    if (!sdk::valid_cluster_id(spec.id))  // ids become folder names
         return Error::invalid("cluster id \"" + spec.id + "\" is not valid",
                               "Use letters, digits, dots, underscores and dashes only.");
     if (spec.install.bindir.empty())

@@ -8,6 +8,8 @@
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
 
+#include <pgorch/util.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -25,9 +27,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+using sdk::ms_since;
 
 // The whole file, or nullopt when it cannot be read.
 std::optional<std::string> read_file(const fs::path& p) {
@@ -36,15 +36,6 @@ std::optional<std::string> read_file(const fs::path& p) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-// The last `n` lines of a text.
-std::string tail_lines(const std::string& text, std::size_t n) {
-    std::size_t pos = text.size();
-    if (pos && text[pos - 1] == '\n') --pos;
-    for (std::size_t count = 0; pos > 0; --pos)
-        if (text[pos - 1] == '\n' && ++count == n) break;
-    return text.substr(pos);
 }
 
 // Everything one target's steps need.
@@ -79,7 +70,7 @@ ScriptRun TargetRun::script(const std::string& kind, const scenario::FileRef& fi
     s.duration_ms = r->duration_ms;
     s.ok = r->ok();
     std::string output = r->out + r->err;
-    s.output_tail = tail_lines(output, 20);
+    s.output_tail = sdk::last_lines(output, 20);
     std::string flat = file.as_written;
     for (char& c : flat)
         if (c == '/') c = '_';

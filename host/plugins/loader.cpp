@@ -3,6 +3,7 @@
 #include "plugins/bridge.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <set>
 
@@ -41,6 +42,28 @@ bool valid_name(const std::string& name) {
 // True when `type` is one of pgorch_option_type.
 bool known_option_type(int32_t type) { return type >= PGORCH_OPT_STRING && type <= PGORCH_OPT_STRING_LIST; }
 
+// True when `field` of the struct `type` at `ptr` lies wholly inside the struct_size it declares
+// (offset + size <= struct_size, as OBS checks a field a plugin built against an older SDK may lack).
+#define INSIDE_STRUCT(type, ptr, field) \
+    (offsetof(type, field) + sizeof(type::field) <= static_cast<std::size_t>((ptr)->struct_size))
+
+// "1.1": an ABI version as messages name it.
+std::string abi_text(unsigned major, unsigned minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+// A copy of the descriptor as far as the plugin declared it (check 5): a field that does not lie
+// wholly inside struct_size (offset + size <= struct_size, as OBS checks) reads as NULL, so a
+// struct cut inside a callback pointer never yields half a pointer.
+pgorch_plugin_descriptor read_descriptor(const pgorch_plugin_descriptor& raw) {
+    pgorch_plugin_descriptor d{};
+    std::memcpy(&d, &raw, std::min<std::size_t>(raw.struct_size, sizeof d));
+    if (!INSIDE_STRUCT(pgorch_plugin_descriptor, &raw, validate)) d.validate = nullptr;
+    if (!INSIDE_STRUCT(pgorch_plugin_descriptor, &raw, run)) d.run = nullptr;
+    if (!INSIDE_STRUCT(pgorch_plugin_descriptor, &raw, provision)) d.provision = nullptr;
+    if (!INSIDE_STRUCT(pgorch_plugin_descriptor, &raw, list_versions)) d.list_versions = nullptr;
+    if (!INSIDE_STRUCT(pgorch_plugin_descriptor, &raw, requirements)) d.requirements = nullptr;
+    return d;
+}
+
 // Reads the option array inside the descriptor: sizes (check 5) and a copy of each option.
 Expected<std::vector<pgorch_option>> read_options(const pgorch_plugin_descriptor& d, const std::string& incompatible) {
     std::vector<pgorch_option> out;
@@ -57,6 +80,8 @@ Expected<std::vector<pgorch_option>> read_options(const pgorch_plugin_descriptor
                                   std::to_string(PGORCH_ABI_MAJOR));
         pgorch_option o{};
         std::memcpy(&o, raw, std::min<std::size_t>(raw->struct_size, sizeof o));
+        if (!INSIDE_STRUCT(pgorch_option, raw, default_value)) o.default_value = nullptr;
+        if (!INSIDE_STRUCT(pgorch_option, raw, description)) o.description = nullptr;
         out.push_back(o);
     }
     return out;
@@ -152,22 +177,26 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
     if (threw) return Error::invalid(invalid + "\"" PGORCH_PLUGIN_ENTRY_NAME "\" threw an exception");
     if (!raw) return Error::invalid(invalid + "\"" PGORCH_PLUGIN_ENTRY_NAME "\" returned NULL");
 
-    // 4. Same ABI major. struct_size and abi_major open every version of the descriptor.
+    // 4. Same ABI major, a minor no newer than the host's (a newer one relies on services this
+    // host lacks). struct_size, abi_major and abi_minor open every version of the descriptor.
     if (raw->abi_major != PGORCH_ABI_MAJOR)
         return Error::invalid(incompatible + "host ABI " + std::to_string(PGORCH_ABI_MAJOR) + ", plugin ABI " +
                               std::to_string(raw->abi_major));
+    if (raw->abi_minor > PGORCH_ABI_MINOR)
+        return Error::invalid(incompatible + "plugin ABI " + abi_text(raw->abi_major, raw->abi_minor) +
+                              " is newer than host ABI " + abi_text(PGORCH_ABI_MAJOR, PGORCH_ABI_MINOR) +
+                              " (rebuild the plugin against this host's SDK or update the host)");
 
     // 5. Struct sizes; then read only inside the declared size.
     if (raw->struct_size < kDescriptorMinSize)
         return Error::invalid(incompatible + "descriptor size " + std::to_string(raw->struct_size) +
                               " is smaller than the " + std::to_string(kDescriptorMinSize) + " bytes of ABI " +
                               std::to_string(PGORCH_ABI_MAJOR));
-    pgorch_plugin_descriptor desc{};
-    std::memcpy(&desc, raw, std::min<std::size_t>(raw->struct_size, sizeof desc));
+    pgorch_plugin_descriptor desc = read_descriptor(*raw);
     auto raw_options = read_options(desc, incompatible);
     if (!raw_options) return raw_options.error();
 
-    // 6. Name, kind, options.
+    // 6. Name, kind, options, requirements.
     const std::string name = str(desc.name);
     if (name.empty()) return Error::invalid(invalid + "the plugin name is empty");
     if (!valid_name(name)) return Error::invalid(invalid + "name \"" + name + "\" does not match [a-z0-9_]+");
@@ -184,7 +213,13 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
         }
     }
 
-    // 7. The callbacks the kind requires.
+    // 7. The file name is the one the descriptor's kind and name give (pgorch_add_plugin's).
+    const std::string kind = to_string(static_cast<Kind>(desc.kind));
+    if (const std::string want = "pgorch-" + kind + "-" + name + ".so"; file.filename() != want)
+        return Error::invalid(invalid + "it registers " + kind + " \"" + name + "\", so its file must be named \"" + want +
+                              "\"");
+
+    // 8. The callbacks the kind requires.
     if (desc.kind == PGORCH_KIND_STEP && !desc.run)
         return Error::invalid(invalid + "step plugin \"" + name + "\" has no run callback");
     if (desc.kind == PGORCH_KIND_DISTRO && !desc.provision)

@@ -49,9 +49,10 @@ private:
     sdk::StepRequirements requirements_;
 };
 
-// Loads `file` and runs checks 1 to 7 (loads, entry symbol, non-NULL descriptor, ABI major,
-// struct sizes, name/kind/options/requirements, required callbacks). The error message is one sentence
-// naming the file and the mismatch.
+// Loads `file` and runs checks 1 to 8 of sdk/README.md (loads, entry symbol, non-NULL
+// descriptor, ABI major and minor, struct sizes, name/kind/options/requirements, file name,
+// required callbacks); the Registry adds check 9. The error message is one sentence naming the
+// file and the mismatch.
 Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file);
 
 }  // namespace pgorch::plugins

@@ -80,6 +80,7 @@ bool Registry::load_file(const fs::path& file) {
         return false;
     }
     std::unique_ptr<LoadedPlugin>& plugin = loaded.value();
+    // 9. No plugin of the same kind and name yet (checks 1 to 8: open_plugin).
     if (const Plugin* other = find(plugin->kind(), plugin->name())) {
         impl_->refusals.push_back({canonical, "duplicate plugin \"" + plugin->name() + "\" in \"" +
                                                   canonical.filename().string() + "\": already loaded from \"" +

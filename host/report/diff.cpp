@@ -20,22 +20,6 @@ std::string hunk_range(std::size_t start, std::size_t count) {
 
 }  // namespace
 
-// Splits on "\n", dropping a "\r" before it; the text after the last newline is a line if not empty.
-std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-        std::string_view line = text.substr(pos, end - pos);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        lines.emplace_back(line);
-        if (nl == std::string_view::npos) break;
-        pos = nl + 1;
-    }
-    return lines;
-}
-
 // LCS table on the part between the common prefix and suffix, then a walk back to the script.
 std::vector<DiffLine> diff_lines(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     std::size_t prefix = 0;

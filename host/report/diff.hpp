@@ -1,8 +1,10 @@
 // Line diffs: the edit script between two texts and its `diff -u` rendering. Used for plan
 // mismatches (explain plugin) and any report that shows what changed.
 //
-// Self-contained (standard library only) so that plugins can compile it in as well.
+// Standard library and the SDK's header-only helpers only, so that plugins can compile it in as well.
 #pragma once
+
+#include <pgorch/util.hpp>
 
 #include <cstddef>
 #include <string>
@@ -19,7 +21,7 @@ struct DiffLine {
 };
 
 // Splits a text into lines ("\n" or "\r\n"); a final newline does not add an empty line.
-std::vector<std::string> split_lines(std::string_view text);
+using sdk::split_lines;
 
 // A shortest edit script turning `a` into `b` (longest common subsequence; the common prefix
 // and suffix are kept without cost, so long equal texts are cheap).

@@ -3,6 +3,8 @@
 #include "core/args.hpp"
 #include "scenario/reader.hpp"
 
+#include <pgorch/util.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <set>
@@ -87,18 +89,16 @@ bool fits(pgorch_option_type type, const std::string& value) {
         auto [p, ec] = std::from_chars(b, e, v);
         return ec == std::errc() && p == e;
     }
-    if (type == PGORCH_OPT_BOOLEAN)
-        return value == "true" || value == "false" || value == "on" || value == "off" ||
-               value == "yes" || value == "no";
+    if (type == PGORCH_OPT_BOOLEAN) return sdk::parse_bool(value).has_value();
     return true;
 }
 
 // An option type as messages name it.
-const char* type_name(pgorch_option_type type) {
+std::string type_name(pgorch_option_type type) {
     switch (type) {
     case PGORCH_OPT_INTEGER: return "an integer";
     case PGORCH_OPT_NUMBER: return "a number";
-    case PGORCH_OPT_BOOLEAN: return "a boolean";
+    case PGORCH_OPT_BOOLEAN: return std::string("a boolean (") + sdk::bool_words() + ")";
     default: return "a string";
     }
 }

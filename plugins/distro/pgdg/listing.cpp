@@ -14,8 +14,8 @@ std::string deb_unavailable(const Context& ctx, const std::string& major, const 
     const std::vector<std::string> pkgs = {"postgresql-" + major + "=" + rev, "postgresql-client-" + major + "=" + rev};
     std::vector<std::string> argv = {"apt-get", "-q", "download", "--print-uris"};
     argv.insert(argv.end(), pkgs.begin(), pkgs.end());
-    ExecResult uris = run(ctx, argv, "/", 60);
-    if (!uris.ok()) return "apt-get download --print-uris " + join(pkgs, " ") + " failed:" + tail(uris.out + uris.err, 3);
+    ExecResult uris = run(ctx, argv, invoker(60));
+    if (!uris.ok()) return "apt-get download --print-uris " + join(pkgs, " ") + " failed:" + indented_tail(uris.out + uris.err, 3);
     std::string why = unserved_uri(ctx, uris.out);
     return why.empty() ? why : "apt lists postgresql-" + major + " " + rev + ", but its mirror does not serve it (" + why + ")";
 }
@@ -31,7 +31,7 @@ void list_deb(const Context& ctx, const Request& req, Listing& out) {
     };
     try {
         if (ctx.setting("runtime") == "docker") prepare_apt(ctx, req);
-        const bool can_check = missing_commands(ctx, {"curl"}).empty();
+        const bool can_check = missing_commands(ctx, {"curl"}, invoker(30)).empty();
         for (const auto& [up, rev] : apt_versions(ctx, req.major)) {
             if (std::find(cached.begin(), cached.end(), up) == cached.end() && can_check)
                 if (std::string why = deb_unavailable(ctx, major_of(up), rev); !why.empty()) {
@@ -54,7 +54,7 @@ void list_apt(const Context& ctx, const Request& req, Listing& out) {
         std::set<std::string> seen;
         for (const auto& [up, rev] : apt_versions(ctx, req.major)) {
             if (!seen.insert(up).second) continue;
-            auto l = read_marker(ctx, "/usr/lib/postgresql/" + major_of(up) + "/" + kMarker);
+            auto l = read_marker(ctx, "/usr/lib/postgresql/" + major_of(up) + "/" + kInstallMarker);
             bool installed = l && pgorch::sdk::get_string(*l, "version") == up;
             out.offers.push_back({up, "apt", true, installed, "download"});
         }

@@ -20,14 +20,14 @@ std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx
     std::vector<std::string> pkgs;
     if (!major.empty()) pkgs.push_back("postgresql-" + major);
     else {
-        ExecResult s = run(ctx, {"apt-cache", "search", "--names-only", "^postgresql-[0-9.]+$"}, "/", 60);
+        ExecResult s = run(ctx, {"apt-cache", "search", "--names-only", "^postgresql-[0-9.]+$"}, invoker(60));
         for (const auto& line : split_lines(s.out)) pkgs.push_back(line.substr(0, line.find(' ')));
     }
     std::vector<std::pair<std::string, std::string>> out;
     if (pkgs.empty()) return out;
     std::vector<std::string> argv = {"apt-cache", "madison"};
     argv.insert(argv.end(), pkgs.begin(), pkgs.end());
-    ExecResult r = run(ctx, argv, "/", 60);
+    ExecResult r = run(ctx, argv, invoker(60));
     for (const auto& line : split_lines(r.out)) {
         std::vector<std::string> f;
         std::istringstream in(line);
@@ -61,7 +61,7 @@ std::string debian_revision(const Context& ctx, const Request& req, std::string&
 
 std::vector<std::string> cached_versions(const Context& ctx, const std::string& root) {
     std::set<std::string> v;
-    ExecResult r = run(ctx, {"find", root, "-mindepth", "2", "-maxdepth", "2", "-name", kMarker}, "/", 60);
+    ExecResult r = run(ctx, {"find", root, "-mindepth", "2", "-maxdepth", "2", "-name", kInstallMarker}, invoker(60));
     for (const auto& line : split_lines(r.out)) {
         std::string dir = line.substr(0, line.rfind('/'));
         std::string name = dir.substr(dir.rfind('/') + 1);
@@ -74,24 +74,24 @@ namespace {
 
 // Extracts .deb files into `root` with dpkg -x (no root needed).
 void extract_debs(const Context& ctx, const std::vector<std::string>& debs, const std::string& root) {
-    make_dirs(ctx, root);
-    for (const auto& deb : debs) must(ctx, {"dpkg", "-x", deb, root}, "dpkg -x " + deb, "/", 600);
+    make_dirs(ctx, root, invoker(30));
+    for (const auto& deb : debs) must(ctx, {"dpkg", "-x", deb, root}, "dpkg -x " + deb, invoker(600), PGORCH_ERR_ENVIRONMENT);
 }
 
 // Moves a finished staging tree into place, records its layout and writes the marker last.
 json::object finish(const Context& ctx, const Request& req, const std::string& staging_root, const std::string& final_dir,
                     const std::string& method) {
     std::string rel_bin = "/usr/lib/postgresql/" + req.major + "/bin";
-    if (!exists(ctx, staging_root + rel_bin + "/postgres"))
+    if (!exists(ctx, staging_root + rel_bin + "/postgres", invoker(30)))
         throw Failure(PGORCH_ERR_FAILED, "the packages hold no " + rel_bin.substr(1) + "/postgres");
     check_exact(ctx, staging_root + rel_bin, req.version);
-    remove_all(ctx, final_dir);
-    must(ctx, {"mv", "-T", staging_root, final_dir}, "moving the unpacked installation into the cache", "/", 120);
+    remove_all(ctx, final_dir, invoker(600));
+    must(ctx, {"mv", "-T", staging_root, final_dir}, "moving the unpacked installation into the cache", invoker(120), PGORCH_ERR_ENVIRONMENT);
     std::string bindir = final_dir + rel_bin;
     uint32_t cat = catalog_version(ctx, bindir, final_dir + "/usr/include/postgresql/" + req.major + "/server");
     json::object l = layout(ctx, req.version, bindir, final_dir + "/usr/lib/postgresql/" + req.major + "/lib",
                             final_dir + "/usr/share/postgresql/" + req.major, cat, method);
-    write_file(ctx, final_dir + "/" + kMarker, json::serialize(l));
+    write_file(ctx, final_dir + "/" + kInstallMarker, json::serialize(l), false, invoker(60));
     return l;
 }
 
@@ -100,7 +100,7 @@ json::object finish(const Context& ctx, const Request& req, const std::string& s
 // Debian binary packages of the exact version, unpacked into <cache>/pgdg/<version>.
 Outcome provide_deb(const Context& ctx, const Request& req) {
     std::string final_dir = req.cache_dir + "/pgdg/" + req.version;
-    if (auto l = read_marker(ctx, final_dir + "/" + kMarker)) return Outcome::ok(*l);
+    if (auto l = read_marker(ctx, final_dir + "/" + kInstallMarker)) return Outcome::ok(*l);
     // A container's image ships no package lists (and may use another repository).
     if (ctx.setting("runtime") == "docker") prepare_apt(ctx, req);
     std::string missing;
@@ -108,18 +108,18 @@ Outcome provide_deb(const Context& ctx, const Request& req) {
     if (rev.empty()) return Outcome::no("apt has no " + missing);
     ctx.progress(-1, "downloading postgresql-" + req.major + " " + rev);
     std::string staging = req.cache_dir + "/pgdg/.staging-" + req.version + "-" + random_suffix();
-    make_dirs(ctx, staging + "/debs");
+    make_dirs(ctx, staging + "/debs", invoker(30));
     try {
         must(ctx, {"apt-get", "download", "-q", "postgresql-" + req.major + "=" + rev, "postgresql-client-" + req.major + "=" + rev},
-             "apt-get download of postgresql-" + req.major + " " + rev, staging + "/debs", 900);
-        ExecResult ls = must(ctx, {"find", staging + "/debs", "-name", "*.deb"}, "listing downloaded packages", "/", 30);
+             "apt-get download of postgresql-" + req.major + " " + rev, invoker(900, staging + "/debs"), PGORCH_ERR_ENVIRONMENT);
+        ExecResult ls = must(ctx, {"find", staging + "/debs", "-name", "*.deb"}, "listing downloaded packages", invoker(30), PGORCH_ERR_ENVIRONMENT);
         if (ctx.setting("runtime") == "docker") install_dependencies(ctx, split_lines(ls.out));
         extract_debs(ctx, split_lines(ls.out), staging + "/root");
         json::object l = finish(ctx, req, staging + "/root", final_dir, "deb");
-        remove_all(ctx, staging);
+        remove_all(ctx, staging, invoker(600));
         return Outcome::ok(l);
     } catch (...) {
-        remove_all(ctx, staging);
+        remove_all(ctx, staging, invoker(600));
         throw;
     }
 }
@@ -130,24 +130,24 @@ Outcome provide_package(const Context& ctx, const Request& req) {
     for (const auto& p : req.packages) {
         if (p.empty() || p[0] != '/')
             throw Failure(PGORCH_ERR_INVALID, "package file \"" + p + "\" must be an absolute path");
-        ExecResult f = run(ctx, {"dpkg-deb", "--field", p, "Package", "Version"}, "/", 60);
+        ExecResult f = run(ctx, {"dpkg-deb", "--field", p, "Package", "Version"}, invoker(60));
         if (!f.ok())
             throw Failure(PGORCH_ERR_INVALID, "package file \"" + p + "\" cannot be read as a Debian package:" +
-                                                  tail(f.err.empty() ? f.out : f.err, 5));
+                                                  indented_tail(f.err.empty() ? f.out : f.err, 5));
         argv.push_back(p);
     }
-    ExecResult sums = must(ctx, argv, "sha256sum of the package files", "/", 300, PGORCH_ERR_INVALID);
+    ExecResult sums = must(ctx, argv, "sha256sum of the package files", invoker(300), PGORCH_ERR_INVALID);
     char key[32];
     std::snprintf(key, sizeof key, "%016zx", std::hash<std::string>{}(sums.out.substr(0, sums.out.size())));
     std::string final_dir = req.cache_dir + "/pgdg/pkg-" + req.version + "-" + key;
-    if (auto l = read_marker(ctx, final_dir + "/" + kMarker)) return Outcome::ok(*l);
+    if (auto l = read_marker(ctx, final_dir + "/" + kInstallMarker)) return Outcome::ok(*l);
     std::string staging = req.cache_dir + "/pgdg/.staging-pkg-" + random_suffix();
     try {
         extract_debs(ctx, req.packages, staging);
         json::object l = finish(ctx, req, staging, final_dir, "package");
         return Outcome::ok(l);
     } catch (...) {
-        remove_all(ctx, staging);
+        remove_all(ctx, staging, invoker(600));
         throw;
     }
 }

@@ -27,8 +27,6 @@ struct Outcome {
     static Outcome no(std::string why, int32_t code = PGORCH_ERR_INVALID) { return {std::nullopt, std::move(why), code}; }
 };
 
-// Name of the marker file that makes a cached installation usable.
-inline const char* kMarker = ".pgorch-install.json";
 
 // Versions of postgresql-<major> apt knows, for every major apt has ({version, revision}).
 std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx, const std::string& major = {});

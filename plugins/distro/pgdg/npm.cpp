@@ -137,9 +137,11 @@ std::string npm_download(const Context& ctx, const NpmSource& src, const std::st
         argv.insert(argv.end(), {"-K", "-"});
     }
     argv.push_back(url);
+    pgorch::sdk::ExecOptions how = invoker(timeout_s + 30);
+    how.stdin_data = config;
     ExecResult r;
     try {
-        r = run(ctx, argv, "/", timeout_s + 30, "invoker", config);
+        r = run(ctx, argv, how);
     } catch (const Failure& f) {
         if (f.code() == PGORCH_ERR_CANCELLED) throw;
         return std::string("curl does not run here (") + f.what() + "): install curl";
@@ -153,22 +155,22 @@ json::value npm_metadata(const Context& ctx, const NpmSource& src, const std::st
     char key[32];
     std::snprintf(key, sizeof key, "%016zx", std::hash<std::string>{}(src.metadata_url()));
     const std::string file = dir + "/" + key + ".json";
-    ExecResult fresh = run(ctx, {"find", file, "-mmin", "-" + std::to_string(kNpmFreshMinutes)}, "/", 30);
+    ExecResult fresh = run(ctx, {"find", file, "-mmin", "-" + std::to_string(kNpmFreshMinutes)}, invoker(30));
     if (fresh.ok() && !fresh.out.empty())
-        if (auto m = parse_metadata(read_file(ctx, file))) return *m;
-    make_dirs(ctx, dir);
+        if (auto m = parse_metadata(read_file(ctx, file, invoker(30)))) return *m;
+    make_dirs(ctx, dir, invoker(30));
     const std::string part = file + ".part-" + random_suffix();
     ctx.progress(-1, "reading " + src.metadata_url());
     std::string why = npm_download(ctx, src, src.metadata_url(), part, 120);
     if (why.empty()) {
-        if (auto m = parse_metadata(read_file(ctx, part))) {
-            must(ctx, {"mv", "-f", part, file}, "keeping the npm metadata in the cache", "/", 30);
+        if (auto m = parse_metadata(read_file(ctx, part, invoker(30)))) {
+            must(ctx, {"mv", "-f", part, file}, "keeping the npm metadata in the cache", invoker(30), PGORCH_ERR_ENVIRONMENT);
             return *m;
         }
         why = "the answer is not npm package metadata";
     }
-    remove_all(ctx, part);
-    if (auto stale = parse_metadata(read_file(ctx, file))) {
+    remove_all(ctx, part, invoker(600));
+    if (auto stale = parse_metadata(read_file(ctx, file, invoker(30)))) {
         ctx.debug("npm registry " + src.metadata_url() + ": " + why + "; using the older copy \"" + file + "\"");
         return *stale;
     }
@@ -183,7 +185,7 @@ void check_integrity(const Context& ctx, const std::string& file, const std::str
     if (expected.empty())
         throw Failure(PGORCH_ERR_ENVIRONMENT, "the registry gives no sha512 integrity for \"" + url + "\" (\"" + integrity +
                                                   "\"): an unverified download is refused");
-    ExecResult r = must(ctx, {"sha512sum", file}, "sha512sum of the downloaded tarball", "/", 120);
+    ExecResult r = must(ctx, {"sha512sum", file}, "sha512sum of the downloaded tarball", invoker(120), PGORCH_ERR_ENVIRONMENT);
     std::string got = "sha512-" + hex_to_base64(r.out.substr(0, std::min<std::size_t>(128, r.out.find(' '))));
     if (got != expected)
         throw Failure(PGORCH_ERR_ENVIRONMENT, "the tarball \"" + url + "\" fails its integrity check: the registry says " +

@@ -27,10 +27,10 @@ json::object path_layout(const Context& ctx, const Request& req, const std::stri
         }
     std::string parent = bindir.substr(0, bindir.rfind('/'));
     std::string libdir = parent + "/lib", sharedir = parent + "/share", inc;
-    if (exists(ctx, parent + "/share/postgresql")) sharedir = parent + "/share/postgresql";
+    if (exists(ctx, parent + "/share/postgresql", invoker(30))) sharedir = parent + "/share/postgresql";
     // A server-only build (zonky's) has no pg_config.
-    if (exists(ctx, bindir + "/pg_config")) {
-        ExecResult pc = run(ctx, {bindir + "/pg_config", "--pkglibdir", "--sharedir", "--includedir-server"}, "/", 30);
+    if (exists(ctx, bindir + "/pg_config", invoker(30))) {
+        ExecResult pc = run(ctx, {bindir + "/pg_config", "--pkglibdir", "--sharedir", "--includedir-server"}, invoker(30));
         auto lines = split_lines(pc.out);
         if (pc.ok() && lines.size() == 3) {
             libdir = lines[0];
@@ -39,8 +39,8 @@ json::object path_layout(const Context& ctx, const Request& req, const std::stri
         }
     }
     json::object l = layout(ctx, req.version, bindir, libdir, sharedir, catalog_version(ctx, bindir, inc), "path");
-    make_dirs(ctx, req.cache_dir + "/pgdg/path");
-    write_file(ctx, marker, json::serialize(l));
+    make_dirs(ctx, req.cache_dir + "/pgdg/path", invoker(30));
+    write_file(ctx, marker, json::serialize(l), false, invoker(60));
     return l;
 }
 
@@ -84,7 +84,7 @@ std::vector<PathEntry> parse_path_map(const std::string& text, const std::string
 
 std::vector<PathEntry> path_entries(const json::object& options) {
     std::vector<PathEntry> out;
-    for (const auto& item : string_list(options, "path", ""))
+    for (const auto& item : option_list(options, "path", ""))
         for (auto& e : parse_path_map(item, "option \"path\"")) out.push_back(e);
     if (const char* env = std::getenv("PGORCH_PGDG_PATH"); env && *env)
         for (auto& e : parse_path_map(env, "PGORCH_PGDG_PATH")) out.push_back(e);

@@ -27,7 +27,7 @@ std::vector<std::string> configured_methods(const Context& ctx, const json::obje
     const char* env = std::getenv("PGORCH_PGDG_METHODS");
     json::object o;
     if (env && *env) o["methods"] = env;
-    auto m = string_list(env && *env ? o : options, "methods",
+    auto m = option_list(env && *env ? o : options, "methods",
                          ctx.setting("runtime") == "docker" ? kDockerMethods : kDefaultMethods);
     for (const auto& x : m) check_method(x);
     return m;

@@ -1,10 +1,13 @@
 // pgdg_patched: a vendor's "minor-major" release for testing the in-place catalog upgrade —
 // community PostgreSQL built from the pristine Debian source tarball with CATALOG_VERSION_NO
 // raised (and optional patch files applied). Works only through the host services (exec). The
-// Debian source index and the layout's tools come from pgdg's helpers (debian_source, util).
-#include "../pgdg/debian_source.hpp"
-
+// Debian source index and the layout's tools come from the SDK (pgorch/debian_sources.hpp,
+// pgorch/install.hpp), which pgdg's source method uses too.
+#include <pgorch/debian_sources.hpp>
 #include <pgorch/distro.hpp>
+#include <pgorch/exec.hpp>
+#include <pgorch/install.hpp>
+#include <pgorch/options.hpp>
 
 #include <algorithm>
 #include <set>
@@ -17,43 +20,14 @@ namespace {
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
 using sdk::Failure;
-
-// Runs argv as the invoker; throws Failure(code) with the output's tail when it fails.
-sdk::ExecResult must(sdk::Context& ctx, const std::vector<std::string>& argv, const std::string& what,
-                     const std::string& cwd = "/", double timeout_s = 600, int32_t code = PGORCH_ERR_ENVIRONMENT) {
-    json::array a;
-    for (const auto& w : argv) a.emplace_back(w);
-    json::object extra{{"as", "invoker"}, {"timeout_s", timeout_s}};
-    if (!cwd.empty()) extra["cwd"] = cwd;
-    sdk::ExecResult r = ctx.exec(a, extra);
-    if (!r.ok()) {
-        std::string out = r.out + r.err;
-        if (out.size() > 1500) out = out.substr(out.size() - 1500);
-        throw Failure(code, what + " failed (exit " + std::to_string(r.exit_code) + "): " + out);
-    }
-    return r;
-}
-
-// Runs a shell snippet with positional arguments; returns the result without throwing.
-sdk::ExecResult sh(sdk::Context& ctx, const std::string& script, std::vector<std::string> args, double timeout_s = 600) {
-    json::array a{"sh", "-c", script, "sh"};
-    for (const auto& w : args) a.emplace_back(w);
-    return ctx.exec(a, json::object{{"as", "invoker"}, {"timeout_s", timeout_s}, {"cwd", "/"}});
-}
-
-// An option as a string ("" when absent); numbers are printed.
-std::string opt(const json::object& o, const char* key) {
-    const json::value* v = o.if_contains(key);
-    if (!v) return {};
-    if (v->is_string()) return std::string(v->as_string());
-    if (v->is_int64()) return std::to_string(v->as_int64());
-    return {};
-}
+using sdk::invoker;
 
 // Option "security_updates": also read <suite>-security (its pool answers 404 on some mirrors).
-bool with_security(const json::object& options) {
-    const json::value* v = options.if_contains("security_updates");
-    return v && ((v->is_bool() && v->as_bool()) || (v->is_string() && v->as_string() == "true"));
+bool with_security(const json::object& options) { return sdk::option_flag(options, "security_updates"); }
+
+// Option "catalog_bump": how much CATALOG_VERSION_NO is raised, as text (part of the cache key).
+std::string bump_of(const json::object& options) {
+    return std::to_string(sdk::option_integer_in(options, "catalog_bump", 1, 1, 1000000));
 }
 
 // The pristine tarball, kept in the cache; fetched from Debian's source packages (the private
@@ -62,17 +36,18 @@ std::string tarball(sdk::Context& ctx, const std::string& cache_root, const std:
                     const json::object& options) {
     const std::string cache = cache_root + "/pgdg_patched";
     std::string target = cache + "/postgresql-" + version + ".tar.bz2";
-    if (sh(ctx, "test -s \"$1\"", {target}).ok()) return target;
-    std::string suite = pgdg::debian_suite(major);
+    if (sdk::run(ctx, {"test", "-s", target}, invoker()).ok()) return target;
+    std::string suite = sdk::debian_suite(major);
     if (suite.empty()) throw Failure(PGORCH_ERR_INVALID, "no Debian suite carries PostgreSQL " + major + " sources");
-    pgdg::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
+    sdk::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
     d.refresh();
     std::string rev;
     for (const auto& [up, r] : d.versions(major))
         if (up == version && rev.empty()) rev = r;
     if (rev.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "cannot fetch postgresql " + version + " sources: no source package postgresql-" +
                                                               major + " " + version + " in Debian " + suite);
-    must(ctx, {"mv", d.orig_tarball(major, rev, cache + "/dl"), target}, "moving the tarball");
+    sdk::must(ctx, {"mv", d.orig_tarball(major, rev, cache + "/dl"), target}, "moving the tarball", invoker(),
+              PGORCH_ERR_ENVIRONMENT);
     return target;
 }
 
@@ -89,15 +64,14 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
     if (version.empty() || dot == std::string::npos)
         throw Failure(PGORCH_ERR_INVALID, "version \"" + version + "\" is not of the form MAJOR.MINOR");
     const std::string major = version.substr(0, dot);
-    std::string bump = opt(options, "catalog_bump");
-    if (bump.empty()) bump = "1";
+    const std::string bump = bump_of(options);
     std::string cache_root = ctx.setting("cache_dir");
     if (cache_root.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "the host gives no \"cache_dir\"");
     const std::string cache = cache_root + "/pgdg_patched";
     const std::string prefix = prefix_of(cache_root, version, bump);
-    const std::string marker = prefix + "/.pgorch-install.json";
-    must(ctx, {"mkdir", "-p", cache}, "creating the cache");
-    if (auto m = pgdg::read_marker(ctx, marker)) return *m;
+    const std::string marker = prefix + "/" + sdk::kInstallMarker;
+    sdk::make_dirs(ctx, cache, invoker());
+    if (auto m = sdk::read_marker(ctx, marker)) return *m;
 
     std::string tar = tarball(ctx, cache_root, version, major, options);
     std::string work = cache + "/.build-" + version + "-bump" + bump;
@@ -114,18 +88,17 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
         "./configure --prefix=$prefix --with-icu --with-openssl --without-readline >/dev/null; "
         "make -j$(nproc) >/dev/null; rm -rf $prefix; make install >/dev/null; cd /; rm -rf $work";
     std::vector<std::string> args = {work, tar, prefix, bump, version};
-    if (auto* p = options.if_contains("patches"); p && p->is_array())
-        for (const auto& x : p->as_array())
-            if (x.is_string()) args.emplace_back(x.as_string());
-    json::array a{"sh", "-c", "log=$1; shift; sh -c \"$PGORCH_BUILD\" sh \"$@\" >\"$log\" 2>&1 || { tail -20 \"$log\" >&2; exit 1; }",
-                  "sh", log};
+    for (auto& p : sdk::option_list(options, "patches")) args.push_back(std::move(p));
     // Positional arguments of the inner script follow the log path.
-    for (const auto& w : args) a.emplace_back(w);
-    sdk::ExecResult b = ctx.exec(a, json::object{{"as", "invoker"}, {"timeout_s", 7200}, {"cwd", "/"},
-                                                   {"env", json::object{{"PGORCH_BUILD", script}}}});
+    args.insert(args.begin(), log);
+    sdk::ExecOptions how = invoker(7200);
+    how.env = json::object{{"PGORCH_BUILD", script}};
+    sdk::ExecResult b = sdk::sh(ctx, "log=$1; shift; sh -c \"$PGORCH_BUILD\" sh \"$@\" >\"$log\" 2>&1 || { tail -20 \"$log\" >&2; exit 1; }",
+                                args, how);
     if (!b.ok()) throw Failure(PGORCH_ERR_FAILED, "patched build of " + version + " failed; \"" + log + "\" ends with: " + b.err);
     std::string bindir = prefix + "/bin";
-    auto cfg = must(ctx, {bindir + "/pg_config", "--libdir", "--sharedir", "--includedir-server", "--version"}, "pg_config");
+    auto cfg = sdk::must(ctx, {bindir + "/pg_config", "--libdir", "--sharedir", "--includedir-server", "--version"}, "pg_config",
+                         invoker(), PGORCH_ERR_ENVIRONMENT);
     std::istringstream in(cfg.out);
     std::string libdir, sharedir, incdir, ver;
     std::getline(in, libdir);
@@ -133,8 +106,8 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
     std::getline(in, incdir);
     std::getline(in, ver);
     if (ver != "PostgreSQL " + version) throw Failure(PGORCH_ERR_FAILED, "the build reports \"" + ver + "\", not " + version);
-    auto cv = must(ctx, {"sed", "-n", "s/^#define CATALOG_VERSION_NO[[:space:]]*\\([0-9]*\\).*/\\1/p", incdir + "/catalog/catversion.h"},
-                   "reading catversion.h");
+    auto cv = sdk::must(ctx, {"sed", "-n", "s/^#define CATALOG_VERSION_NO[[:space:]]*\\([0-9]*\\).*/\\1/p", incdir + "/catalog/catversion.h"},
+                        "reading catversion.h", invoker(), PGORCH_ERR_ENVIRONMENT);
     sdk::InstallLayout l;
     l.distro = "pgdg_patched";
     l.version = version;
@@ -145,10 +118,9 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
     l.libdir = libdir;
     l.sharedir = sharedir;
     l.catalog_version = static_cast<uint32_t>(std::stoul(cv.out));
-    l.tools = pgdg::tools_in(ctx, bindir);
+    l.tools = sdk::tools_in(ctx, bindir);
     json::object layout = l.to_json();
-    json::array w{"sh", "-c", "cat > \"$1\"", "sh", marker};
-    ctx.exec(w, json::object{{"as", "invoker"}, {"stdin", json::serialize(layout)}});
+    sdk::write_marker(ctx, marker, layout);
     return layout;
 }
 
@@ -156,26 +128,25 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
 json::value list_versions(sdk::Context& ctx, const json::object& input) {
     const json::object& options = sdk::get_object(input, "options");
     const std::string only = sdk::get_string(input, "major");
-    std::string bump = opt(options, "catalog_bump");
-    if (bump.empty()) bump = "1";
+    const std::string bump = bump_of(options);
     const std::string cache_root = ctx.setting("cache_dir");
     if (cache_root.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "the host gives no \"cache_dir\"");
     sdk::VersionListing out;
-    for (const auto& major : only.empty() ? pgdg::debian_source_majors() : std::vector<std::string>{only}) {
-        const std::string suite = pgdg::debian_suite(major);
+    for (const auto& major : only.empty() ? sdk::debian_source_majors() : std::vector<std::string>{only}) {
+        const std::string suite = sdk::debian_suite(major);
         if (suite.empty()) {
             out.problems.push_back({"source", "no Debian suite carries PostgreSQL " + major + " sources"});
             continue;
         }
         try {
-            pgdg::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
+            sdk::DebianSources d(ctx, cache_root + "/pgdg-src", suite, with_security(options));
             d.refresh();
             std::set<std::string> seen;
             auto versions = d.versions(major);
             std::reverse(versions.begin(), versions.end());  // ascending, like pgdg's listing
             for (const auto& [up, rev] : versions)
                 if (seen.insert(up).second)
-                    out.offers.push_back({up, "source", true, pgdg::exists(ctx, prefix_of(cache_root, up, bump) + "/.pgorch-install.json"),
+                    out.offers.push_back({up, "source", true, sdk::exists(ctx, prefix_of(cache_root, up, bump) + "/" + sdk::kInstallMarker, invoker(30)),
                                           "build"});
         } catch (const Failure& f) {
             if (f.code() == PGORCH_ERR_CANCELLED) throw;

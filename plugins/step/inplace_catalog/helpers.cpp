@@ -6,8 +6,8 @@
 
 namespace inplace {
 
-using pgorch::steps::tail_lines;
-using pgorch::steps::to_argv;
+using sdk::must;
+using sdk::tail_lines;
 
 // Pads the phase name with dots like the article's log.
 void Job::phase(const std::string& name, bool ok) {
@@ -36,27 +36,8 @@ void Job::save_log() const {
     }
 }
 
-sdk::ExecResult must(Job& job, const std::vector<std::string>& argv, const std::string& what,
-                     const std::string& stdin_data, double timeout_s) {
-    json::object extra{{"as", "postgres"}};
-    if (!stdin_data.empty()) extra["stdin"] = stdin_data;
-    if (timeout_s > 0) extra["timeout_s"] = timeout_s;
-    sdk::ExecResult r = job.ctx->exec(to_argv(argv), extra);
-    if (!r.ok())
-        throw sdk::Failure(PGORCH_ERR_FAILED, what + " failed (exit " + std::to_string(r.exit_code) +
-                                                  "): " + tail_lines(r.err.empty() ? r.out : r.err, 8));
-    return r;
-}
-
-sdk::ExecResult shell(Job& job, const std::string& script, const std::vector<std::string>& args, const std::string& as) {
-    std::vector<std::string> argv = {"sh", "-c", script, "sh"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return job.ctx->exec(to_argv(argv), json::object{{"as", as}});
-}
-
 json::object catalog_info(Job& job) {
-    auto r = job.ctx->exec(to_argv({job.catversion_tool, "info", job.cluster.datadir, "--json"}),
-                           json::object{{"as", "postgres"}});
+    auto r = sdk::run(*job.ctx, {job.catversion_tool, "info", job.cluster.datadir, "--json"});
     json::value v;
     try {
         v = json::parse(r.out);
@@ -71,13 +52,13 @@ json::object catalog_info(Job& job) {
 void set_catalog_version(Job& job, uint32_t version, bool force) {
     std::vector<std::string> argv = {job.catversion_tool, "set", job.cluster.datadir, std::to_string(version)};
     if (force) argv.push_back("--force");
-    auto r = must(job, argv, "pgorch-catversion set " + std::to_string(version));
+    auto r = must(*job.ctx, argv, "pgorch-catversion set " + std::to_string(version));
     job.note(tail_lines(r.out, 1));
 }
 
 // Lists files under scripts_dir (one find), reads CATALOG_VERSION files, keeps what applies.
 std::vector<VersionDir> applicable_versions(Job& job, uint32_t old_cv, uint32_t new_cv) {
-    auto list = must(job, {"find", job.scripts_dir, "-mindepth", "2", "-maxdepth", "3", "-type", "f"},
+    auto list = must(*job.ctx, {"find", job.scripts_dir, "-mindepth", "2", "-maxdepth", "3", "-type", "f"},
                      "listing scripts folder \"" + job.scripts_dir + "\"");
     std::vector<std::string> files;
     std::istringstream in(list.out);
@@ -91,7 +72,7 @@ std::vector<VersionDir> applicable_versions(Job& job, uint32_t old_cv, uint32_t 
         if (rel.find('/') == std::string::npos || rel.substr(rel.find('/') + 1) != "CATALOG_VERSION") continue;
         VersionDir v;
         v.name = rel.substr(0, rel.find('/'));
-        auto cat = must(job, {"cat", f}, "reading \"" + f + "\"");
+        auto cat = must(*job.ctx, {"cat", f}, "reading \"" + f + "\"");
         try {
             v.catalog_version = static_cast<uint32_t>(std::stoul(cat.out));
         } catch (...) {
@@ -115,7 +96,7 @@ std::string read_scripts(Job& job, const std::vector<VersionDir>& versions) {
     std::string sql;
     for (const auto& v : versions)
         for (const auto& f : v.upgrade) {
-            auto r = must(job, {"cat", f}, "reading \"" + f + "\"");
+            auto r = must(*job.ctx, {"cat", f}, "reading \"" + f + "\"");
             std::string body;
             std::istringstream in(r.out);
             for (std::string line; std::getline(in, line);)
@@ -129,15 +110,7 @@ std::string read_scripts(Job& job, const std::vector<VersionDir>& versions) {
 }
 
 std::vector<std::string> column0(Job& job, const std::string& db, const std::string& query) {
-    json::object r = job.ctx->sql(job.cluster_id, db, query);
-    std::vector<std::string> out;
-    const json::value* rows = r.if_contains("rows");
-    if (!rows || !rows->is_array())
-        throw sdk::Failure(PGORCH_ERR_FAILED, "unexpected sql response in \"" + db + "\": " + json::serialize(r).substr(0, 300));
-    for (const auto& row : rows->as_array())
-        if (row.is_array() && !row.as_array().empty() && row.as_array()[0].is_string())
-            out.emplace_back(row.as_array()[0].as_string());
-    return out;
+    return sdk::first_column(*job.ctx, job.cluster_id, db, query);
 }
 
 std::vector<std::string> databases(Job& job) {
@@ -159,7 +132,7 @@ void rename_tablespaces(Job& job, const json::array& locations, uint32_t from, u
         std::string loc(l.as_string());
         std::string a = loc + "/PG_" + job.major + "_" + std::to_string(from);
         std::string b = loc + "/PG_" + job.major + "_" + std::to_string(to);
-        must(job, {"mv", "-T", a, b}, "renaming \"" + a + "\"");
+        must(*job.ctx, {"mv", "-T", a, b}, "renaming \"" + a + "\"");
         job.note("  " + a + " -> " + b);
     }
 }
@@ -167,11 +140,12 @@ void rename_tablespaces(Job& job, const json::array& locations, uint32_t from, u
 std::string single_user(Job& job, const std::string& bindir, const std::string& db, const std::string& sql) {
     // exit_on_error turns the first ERROR into FATAL: the transaction is rolled back and the
     // exit code says so, whatever the script does afterwards.
-    json::object extra{{"as", "postgres"}, {"stdin", sql}};
-    sdk::ExecResult r = job.ctx->exec(
-        to_argv({bindir + "/postgres", "--single", "-D", job.cluster.datadir, "-b", "-j", "-c", "exit_on_error=on",
-                 "-c", "autovacuum=off", db}),
-        extra);
+    sdk::ExecOptions with_sql;
+    with_sql.stdin_data = sql;
+    sdk::ExecResult r = sdk::run(*job.ctx,
+                                 {bindir + "/postgres", "--single", "-D", job.cluster.datadir, "-b", "-j", "-c",
+                                  "exit_on_error=on", "-c", "autovacuum=off", db},
+                                 with_sql);
     std::string out = r.out + r.err;
     bool failed = !r.ok() || out.find("ERROR:") != std::string::npos || out.find("FATAL:") != std::string::npos ||
                   out.find("PANIC:") != std::string::npos;
@@ -191,12 +165,12 @@ std::string single_user(Job& job, const std::string& bindir, const std::string& 
 }
 
 std::string dump_catalog(Job& job, const std::string& bindir, const std::string& db, const std::string& kind) {
-    ClusterInfo c = pgorch::steps::cluster_op(*job.ctx, "info", job.cluster_id);
+    ClusterInfo c = sdk::cluster_op(*job.ctx, "info", job.cluster_id);
     std::string file = job.backup_dir + "/dumps/" + kind + "_" + db + ".sql";
-    must(job, {bindir + "/pg_dump", "-h", c.socket_dir, "-p", std::to_string(c.port), "-U", job.superuser, "-n", "pg_catalog",
+    must(*job.ctx, {bindir + "/pg_dump", "-h", c.socket_dir, "-p", std::to_string(c.port), "-U", job.superuser, "-n", "pg_catalog",
                "-f", file, db},
          "pg_dump -n pg_catalog of \"" + db + "\"");
-    auto h = shell(job, "grep -vE '^\\\\(un)?restrict ' \"$1\" | sha256sum | cut -c1-64", {file});
+    auto h = sdk::sh(*job.ctx, "grep -vE '^\\\\(un)?restrict ' \"$1\" | sha256sum | cut -c1-64", {file});
     return tail_lines(h.out, 1);
 }
 

@@ -2,7 +2,9 @@
 // cluster, write_artifact), so the step runs unchanged on every runtime.
 #pragma once
 
-#include "../pg_upgrade/step_common.hpp"
+#include <pgorch/cluster.hpp>
+#include <pgorch/exec.hpp>
+#include <pgorch/options.hpp>
 
 #include <cstdint>
 #include <string>
@@ -12,7 +14,7 @@ namespace inplace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-using pgorch::steps::ClusterInfo;
+using sdk::ClusterInfo;
 
 // One version folder of the scripts tree (the article's sql_upgrade_6xx/<version>/).
 struct VersionDir {
@@ -46,13 +48,6 @@ struct Job {
     void save_log() const;
 };
 
-// Runs argv as the service user; throws Failure(FAILED) naming `what` when it fails.
-sdk::ExecResult must(Job& job, const std::vector<std::string>& argv, const std::string& what,
-                     const std::string& stdin_data = {}, double timeout_s = 0);
-// Runs a shell script with positional arguments as the service user, without throwing.
-sdk::ExecResult shell(Job& job, const std::string& script, const std::vector<std::string>& args,
-                      const std::string& as = "postgres");
-
 // pgorch-catversion info --json of the cluster's data folder.
 json::object catalog_info(Job& job);
 // pgorch-catversion set (with --force when asked); throws on refusal.
@@ -63,7 +58,7 @@ std::vector<VersionDir> applicable_versions(Job& job, uint32_t old_cv, uint32_t 
 // The SQL of every applicable script, each ending with ";" and a blank line (postgres -j).
 std::string read_scripts(Job& job, const std::vector<VersionDir>& versions);
 
-// The first column of a query's rows (NULLs skipped).
+// The first column of a query's rows in one database of the job's cluster (NULLs skipped).
 std::vector<std::string> column0(Job& job, const std::string& db, const std::string& query);
 // Databases of the cluster (template0 and template1 included), in OID order.
 std::vector<std::string> databases(Job& job);

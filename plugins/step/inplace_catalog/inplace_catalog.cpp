@@ -9,7 +9,7 @@ namespace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-using pgorch::steps::option_text;
+using sdk::option_text;
 
 // Makes `p` absolute against `base`.
 std::string absolute(const std::string& p, const std::string& base) {
@@ -43,7 +43,7 @@ json::value inplace_run(sdk::Context& ctx, const json::object& input) {
     job.to = sdk::get_object(input, "to");
     job.from = sdk::get_object(input, "from");
     if (job.cluster_id.empty() || job.to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
-    job.cluster = pgorch::steps::cluster_op(ctx, "info", job.cluster_id);
+    job.cluster = sdk::cluster_op(ctx, "info", job.cluster_id);
     job.prefix = sdk::get_string(input, "artifact_prefix");
     job.major = sdk::get_string(job.to, "major");
     std::string scenario_dir = sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir"));

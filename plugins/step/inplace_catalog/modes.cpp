@@ -7,8 +7,9 @@
 
 namespace inplace {
 
-using pgorch::steps::cluster_op;
-using pgorch::steps::ms_since;
+using sdk::cluster_op;
+using sdk::ms_since;
+using sdk::must;
 
 namespace {
 
@@ -35,14 +36,9 @@ const char* kRestoreScript =
 
 // Creates (or empties) the backup folder, owned like the data folder.
 void prepare_backup_dir(Job& job) {
-    auto r = shell(job, "set -e; rm -rf \"$1\"; mkdir -p \"$1/dumps\"; chown -R \"$(stat -c %u:%g \"$2\")\" \"$1\"",
-                   {job.backup_dir, job.cluster.datadir}, "invoker");
+    auto r = sdk::sh(*job.ctx, "set -e; rm -rf \"$1\"; mkdir -p \"$1/dumps\"; chown -R \"$(stat -c %u:%g \"$2\")\" \"$1\"",
+                     {job.backup_dir, job.cluster.datadir}, sdk::invoker());
     if (!r.ok()) throw sdk::Failure(PGORCH_ERR_ENVIRONMENT, "cannot create backup folder \"" + job.backup_dir + "\": " + r.err);
-}
-
-// Writes a text file as the service user.
-void write_text(Job& job, const std::string& path, const std::string& text) {
-    must(job, {"sh", "-c", "cat > \"$1\"", "sh", path}, "writing \"" + path + "\"", text);
 }
 
 // The first analysis of every mode: catalog versions and the applicable script folders.
@@ -157,11 +153,13 @@ json::value run_update_primary(Job& job) {
     cluster_op(*job.ctx, "stop", job.cluster_id, {{"mode", "fast"}});
     std::string list;
     for (const auto& f : files) list += f + "\n";
-    must(job, {"sh", "-c", kBackupScript, "sh", job.cluster.datadir, job.backup_dir}, "backup of the catalog files", list);
+    sdk::ExecOptions with_list;
+    with_list.stdin_data = list;
+    must(*job.ctx, {"sh", "-c", kBackupScript, "sh", job.cluster.datadir, job.backup_dir}, "backup of the catalog files", with_list);
     json::object manifest{{"old_catalog_version", old_cv}, {"new_catalog_version", job.new_cv}, {"major", job.major},
                           {"datadir", job.cluster.datadir}, {"tablespaces", locations}, {"catalog_files", files.size()},
                           {"dump_hashes", hashes}};
-    write_text(job, job.backup_dir + "/manifest.json", json::serialize(manifest));
+    sdk::write_file(*job.ctx, job.backup_dir + "/manifest.json", json::serialize(manifest));
     job.phase("Backup generation for all databases", true);
 
     // From here until the real run, any failure puts everything back.
@@ -252,18 +250,18 @@ json::value run_update_replica(Job& job) {
 json::value run_reset(Job& job) {
     auto t0 = std::chrono::steady_clock::now();
     job.note("======= START INPLACE_UPGRADE IN RESET MODE =======");
-    auto m = shell(job, "cat \"$1/manifest.json\"", {job.backup_dir});
-    if (!m.ok()) throw sdk::Failure(PGORCH_ERR_INVALID, "no backup of an update in \"" + job.backup_dir + "\"");
-    json::object manifest = json::parse(m.out).as_object();
+    auto m = sdk::read_file(*job.ctx, job.backup_dir + "/manifest.json");
+    if (!m) throw sdk::Failure(PGORCH_ERR_INVALID, "no backup of an update in \"" + job.backup_dir + "\"");
+    json::object manifest = json::parse(*m).as_object();
     uint32_t old_cv = static_cast<uint32_t>(manifest.at("old_catalog_version").to_number<int64_t>());
     uint32_t new_cv = static_cast<uint32_t>(manifest.at("new_catalog_version").to_number<int64_t>());
     if (std::string(manifest.at("datadir").as_string()) != job.cluster.datadir)
         throw sdk::Failure(PGORCH_ERR_INVALID, "the backup in \"" + job.backup_dir + "\" belongs to another data folder");
     auto t_down = std::chrono::steady_clock::now();
     if (job.cluster.running) cluster_op(*job.ctx, "stop", job.cluster_id, {{"mode", "fast"}});
-    auto r = must(job, {"sh", "-c", kRestoreScript, "sh", job.cluster.datadir, job.backup_dir}, "restoring the backup");
+    auto r = must(*job.ctx, {"sh", "-c", kRestoreScript, "sh", job.cluster.datadir, job.backup_dir}, "restoring the backup");
     job.phase("Restoring table files from backup", true);
-    if (!r.out.empty()) job.note(pgorch::steps::tail_lines(r.out, 50));
+    if (!r.out.empty()) job.note(sdk::tail_lines(r.out, 50));
     rename_tablespaces(job, manifest.at("tablespaces").as_array(), new_cv, old_cv);
     job.phase("Restoring catalog structure", true);
     cluster_op(*job.ctx, "use_install", job.cluster_id, {{"install", job.to}});

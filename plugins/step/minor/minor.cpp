@@ -1,13 +1,16 @@
 // minor: a minor update in place. Stops the server (fast by default), points the cluster at the
 // target version's binaries, starts the same data folder and checks that the running server is
 // the target version. Options in README.md; the step contract in plugins/step/README.md.
-#include "../pg_upgrade/step_common.hpp"
+#include <pgorch/cluster.hpp>
+#include <pgorch/options.hpp>
 
 namespace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-using namespace pgorch::steps;
+using sdk::ClusterInfo;
+using sdk::cluster_op;
+using sdk::ms_since;
 
 // True when a server_version ("15.20 (Debian 15.20-0+deb12u1)") is exactly `expected`.
 bool same_version(const std::string& server, const std::string& expected) {
@@ -20,7 +23,7 @@ json::value minor_run(sdk::Context& ctx, const json::object& input) {
     const json::object& to = sdk::get_object(input, "to");
     const std::string id = sdk::get_string(input, "cluster");
     if (id.empty() || to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
-    const std::string mode = sdk::get_string(options, "stop_mode", "fast");
+    const std::string mode = sdk::option_text(options, "stop_mode", "fast");
     if (mode != "fast" && mode != "smart" && mode != "immediate")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"stop_mode\" must be fast, smart or immediate, not \"" + mode + "\"");
     const std::string target = sdk::get_string(to, "version");
@@ -47,7 +50,7 @@ json::value minor_run(sdk::Context& ctx, const json::object& input) {
     }
     metrics["start_ms"] = ms_since(t);
     metrics["downtime_ms"] = ms_since(t_down);
-    std::string running = sql_value(ctx, id, "SELECT current_setting('server_version')");
+    std::string running = sdk::sql_value(ctx, id, "SELECT current_setting('server_version')");
     if (!same_version(running, target))
         throw sdk::Failure(PGORCH_ERR_FAILED, "the server runs \"" + running + "\" after the update, expected \"" + target + "\"");
     metrics["duration_ms"] = ms_since(t_step);

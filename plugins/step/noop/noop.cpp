@@ -5,12 +5,14 @@
 //
 // What a plugin is made of:
 //   1. one handler per callback, `json::value fn(Context&, const json::object& input)`; it talks
-//      to the host only through Context (log, exec, sql, cluster, settings ...) and fails by
-//      throwing pgorch::sdk::Failure (or any std::exception);
+//      to the host only through Context (log, exec, sql, cluster, settings ...) and the SDK's
+//      helpers over it (pgorch/options.hpp reads options by type, pgorch/exec.hpp runs commands),
+//      and fails by throwing pgorch::sdk::Failure (or any std::exception);
 //   2. a static descriptor: ABI version, kind, name (= folder = registry key), version,
 //      description, the options it accepts, and its callbacks wrapped by sdk::callback<>,
 //      which keeps every exception on this side of the C boundary;
 //   3. PGORCH_DEFINE_PLUGIN(descriptor), the one exported symbol.
+#include <pgorch/options.hpp>
 #include <pgorch/plugin.hpp>
 
 namespace {
@@ -18,23 +20,14 @@ namespace {
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
 
-// Reads a boolean option given as true/false or as the text "true"/"false".
-bool option_flag(const json::object& options, std::string_view key) {
-    const json::value* v = options.if_contains(key);
-    if (!v) return false;
-    if (v->is_bool()) return v->as_bool();
-    if (v->is_string()) return v->as_string() == "true";
-    throw sdk::Failure(PGORCH_ERR_INVALID, "option \"" + std::string(key) + "\" must be a boolean");
-}
-
 // The step itself: logs its message and echoes its input, or fails when asked to.
 json::value noop_run(sdk::Context& ctx, const json::object& input) {
     const json::object& options = sdk::get_object(input, "options");
-    const std::string message = sdk::get_string(options, "message", "hello");
+    const std::string message = sdk::option_text(options, "message", "hello");
     ctx.info(message);
     const std::string run_dir = ctx.setting("run_dir");
     ctx.debug("run_dir is \"" + (run_dir.empty() ? std::string("unknown") : run_dir) + "\"");
-    if (option_flag(options, "fail"))
+    if (sdk::option_flag(options, "fail"))
         throw sdk::Failure(PGORCH_ERR_FAILED, "noop failed on purpose because option \"fail\" is true");
     return json::object{{"echo", input}, {"message", message}};
 }

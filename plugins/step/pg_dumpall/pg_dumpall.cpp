@@ -3,24 +3,20 @@
 // server while it runs; it is restored with psql -X -v ON_ERROR_STOP=1 into a new cluster
 // initialized compatibly with the old one. Options in README.md; the step contract in
 // plugins/step/README.md.
-#include "../pg_upgrade/step_common.hpp"
+#include <pgorch/options.hpp>
+#include <pgorch/upgrade.hpp>
 
 namespace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-using namespace pgorch::steps;
-
-// Saves a tool's output as an artifact; returns its name ("" when it could not be saved).
-std::string save_output(sdk::Context& ctx, const std::string& name, const sdk::ExecResult& r) {
-    try {
-        ctx.write_artifact(name, r.out + (r.err.empty() ? "" : "\n--- stderr ---\n" + r.err));
-        return name;
-    } catch (const sdk::Failure& f) {
-        ctx.warn(std::string("cannot save \"") + name + "\": " + f.what());
-        return {};
-    }
-}
+using sdk::ClusterInfo;
+using sdk::cluster_op;
+using sdk::ms_since;
+using sdk::option_flag;
+using sdk::option_words;
+using sdk::save_output;
+using sdk::tail_lines;
 
 json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
     const json::object& options = sdk::get_object(input, "options");
@@ -36,12 +32,11 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
 
     ClusterInfo old_c = cluster_op(ctx, "info", old_id);
     if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
-    std::vector<std::string> initdb = compatible_initdb_args(ctx, old_id);
+    std::vector<std::string> initdb = sdk::compatible_initdb_args(ctx, old_id);
     for (auto& w : option_words(options, "initdb")) initdb.push_back(w);
     ctx.progress(0.1, "initializing the new cluster");
-    ClusterInfo new_c = to_info(ctx.cluster(json::object{
-        {"op", "create"}, {"cluster", new_id}, {"install", to}, {"initdb_args", to_argv(initdb)}}));
-    carry_configuration(ctx, old_c.datadir, new_c.datadir);
+    ClusterInfo new_c = cluster_op(ctx, "create", new_id, {{"install", to}, {"initdb_args", sdk::to_argv(initdb)}});
+    sdk::carry_configuration(ctx, old_c.datadir, new_c.datadir);
     new_c = cluster_op(ctx, "start", new_id);
     json::object metrics;
     json::array logs;
@@ -53,20 +48,20 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
                                          std::to_string(old_c.port), "-U", "postgres", "-f", dump};
     for (auto& w : option_words(options, "pg_dumpall")) dump_cmd.push_back(w);
     auto t_down = std::chrono::steady_clock::now();
-    auto rd = run_tool(ctx, dump_cmd, work_dir, timeout);
+    auto rd = sdk::run(ctx, dump_cmd, sdk::tool(work_dir, timeout));
     metrics["dump_ms"] = ms_since(t_down);
     if (!rd.ok()) {
         if (auto n = save_output(ctx, prefix + "pg_dumpall.out", rd); !n.empty()) logs.emplace_back(n);
-        std::string full = out_of_space(ctx, work_dir, rd);
+        std::string full = sdk::out_of_space(ctx, work_dir, rd, sdk::tool());
         throw sdk::Failure(PGORCH_ERR_FAILED, "pg_dumpall failed (exit " + std::to_string(rd.exit_code) + ")" +
                                                   (full.empty() ? "" : ": " + full) +
                                                   ", the old cluster is untouched:\n" + tail_lines(rd.out + rd.err));
     }
-    long long size = file_size(ctx, dump);
+    long long size = sdk::file_size(ctx, dump, sdk::tool());
     metrics["dump_bytes"] = size;
     // The bootstrap superuser exists in every new cluster: its CREATE ROLE is the one error a
     // restore of pg_dumpall's output always hits, so that line goes (its ALTER ROLE stays).
-    auto rf = run_tool(ctx, {"sed", "-i", "/^CREATE ROLE postgres;$/d", dump}, work_dir);
+    auto rf = sdk::run(ctx, {"sed", "-i", "/^CREATE ROLE postgres;$/d", dump}, sdk::tool(work_dir));
     if (!rf.ok()) throw sdk::Failure(PGORCH_ERR_FAILED, "cannot edit the dump: " + tail_lines(rf.err));
 
     ctx.progress(0.6, "restoring with psql");
@@ -75,11 +70,11 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
                                         "-d", "postgres", "-o", "/dev/null", "-f", dump};
     for (auto& w : option_words(options, "psql")) restore.push_back(w);
     auto t = std::chrono::steady_clock::now();
-    auto rr = run_tool(ctx, restore, work_dir, timeout);
+    auto rr = sdk::run(ctx, restore, sdk::tool(work_dir, timeout));
     metrics["restore_ms"] = ms_since(t);
     if (auto n = save_output(ctx, prefix + "restore.out", rr); !n.empty()) logs.emplace_back(n);
     if (!rr.ok()) {
-        std::string full = out_of_space(ctx, new_c.datadir, rr);
+        std::string full = sdk::out_of_space(ctx, new_c.datadir, rr, sdk::tool());
         throw sdk::Failure(PGORCH_ERR_FAILED, "restore of the dump failed (exit " + std::to_string(rr.exit_code) + ")" +
                                                   (full.empty() ? "" : ": " + full) +
                                                   ", the old cluster \"" + old_id + "\" still runs:\n" +
@@ -87,12 +82,12 @@ json::value pg_dumpall_run(sdk::Context& ctx, const json::object& input) {
     }
     metrics["downtime_ms"] = ms_since(t_down);
 
-    if (option_flag(options, "analyze")) analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
+    if (option_flag(options, "analyze")) sdk::analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
     cluster_op(ctx, "stop", old_id, {{"mode", "fast"}});
-    if (!option_flag(options, "keep_dump")) run_tool(ctx, {"rm", "-f", dump}, work_dir);
+    if (!option_flag(options, "keep_dump")) sdk::run(ctx, {"rm", "-f", dump}, sdk::tool(work_dir));
     metrics["duration_ms"] = ms_since(t_step);
     return json::object{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", logs},
-                        {"initdb_args", to_argv(initdb)},
+                        {"initdb_args", sdk::to_argv(initdb)},
                         {"extensions_updated", "the restore creates it at the installation's default version"}};
 }
 
@@ -102,7 +97,7 @@ const pgorch_option opt_psql = {sizeof(pgorch_option), "psql", PGORCH_OPT_STRING
                                 "Extra psql arguments for the restore, split into words."};
 const pgorch_option opt_keep = {sizeof(pgorch_option), "keep_dump", PGORCH_OPT_BOOLEAN, 0, "false",
                                 "Keep dumpall.sql in the step's work folder instead of deleting it."};
-const pgorch_option* const options[] = {&opt_dump, &opt_psql, &opt_new_cluster_initdb, &opt_analyze, &opt_keep, nullptr};
+const pgorch_option* const options[] = {&opt_dump, &opt_psql, &sdk::opt_new_cluster_initdb, &sdk::opt_analyze, &opt_keep, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),

@@ -4,9 +4,9 @@
 // `pg_upgrade --check` runs against the live old server, which is then stopped for pg_upgrade itself with the step's
 // `args.pg_upgrade` words. See README.md for the options and plugins/step/README.md for the
 // input and output of every step plugin.
-#include "step_common.hpp"
-
 #include <pgorch/distro.hpp>
+#include <pgorch/options.hpp>
+#include <pgorch/upgrade.hpp>
 
 #include <algorithm>
 
@@ -14,7 +14,10 @@ namespace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-using namespace pgorch::steps;
+using sdk::ClusterInfo;
+using sdk::cluster_op;
+using sdk::ms_since;
+using sdk::tail_lines;
 
 // The transfer mode the words select (what the report calls the method's variant).
 std::string transfer_mode(const std::vector<std::string>& words) {
@@ -31,15 +34,10 @@ std::string transfer_mode(const std::vector<std::string>& words) {
 std::vector<std::string> save_logs(sdk::Context& ctx, const std::string& prefix, const std::string& name,
                                    const sdk::ExecResult& r, const std::string& new_datadir, const std::string& work_dir) {
     std::vector<std::string> logs;
-    try {
-        ctx.write_artifact(prefix + name, r.out + (r.err.empty() ? "" : "\n--- stderr ---\n" + r.err));
-        logs.push_back(prefix + name);
-    } catch (const sdk::Failure& f) {
-        ctx.warn(std::string("cannot save pg_upgrade output: ") + f.what());
-    }
-    for (auto& l : collect_logs(ctx, new_datadir + "/pg_upgrade_output.d", prefix + "pg_upgrade_output.d/"))
+    if (std::string saved = sdk::save_output(ctx, prefix + name, r); !saved.empty()) logs.push_back(saved);
+    for (auto& l : sdk::collect_logs(ctx, new_datadir + "/pg_upgrade_output.d", prefix + "pg_upgrade_output.d/"))
         logs.push_back(l);
-    for (auto& l : collect_logs(ctx, work_dir, prefix + "work/")) logs.push_back(l);
+    for (auto& l : sdk::collect_logs(ctx, work_dir, prefix + "work/")) logs.push_back(l);
     return logs;
 }
 
@@ -60,7 +58,7 @@ void check_borrowed_controldata(sdk::Context& ctx, const ClusterInfo& old_c, con
     const json::object& borrowed = sdk::get_object(old_c.install, "borrowed");
     const std::string lender = sdk::get_string(borrowed, "pg_controldata");
     if (lender.empty()) return;
-    auto r = run_tool(ctx, {old_c.bindir + "/pg_controldata", old_c.datadir}, work_dir, 60);
+    auto r = sdk::run(ctx, {old_c.bindir + "/pg_controldata", old_c.datadir}, sdk::tool(work_dir, 60));
     const std::string out = r.out + r.err;
     if (!r.ok() || out.find("WARNING") != std::string::npos || out.find("Catalog version number:") == std::string::npos)
         throw sdk::Failure(PGORCH_ERR_ENVIRONMENT, "pg_controldata borrowed from " + lender +
@@ -78,25 +76,24 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     const std::string prefix = sdk::get_string(input, "artifact_prefix", "steps/pg_upgrade/");
     if (old_id.empty() || to.empty() || work_dir.empty())
         throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\", \"to\" and \"work_dir\"");
-    const std::vector<std::string> user_args = option_words(options, "pg_upgrade");
-    const bool analyze = option_flag(options, "analyze");
+    const std::vector<std::string> user_args = sdk::option_words(options, "pg_upgrade");
+    const bool analyze = sdk::option_flag(options, "analyze");
     const double timeout = 3600;
     auto t_step = std::chrono::steady_clock::now();
 
     ClusterInfo old_c = cluster_op(ctx, "info", old_id);
     if (!old_c.running) old_c = cluster_op(ctx, "start", old_id);
     check_borrowed_controldata(ctx, old_c, work_dir);
-    std::vector<std::string> initdb = compatible_initdb_args(ctx, old_id);
+    std::vector<std::string> initdb = sdk::compatible_initdb_args(ctx, old_id);
     // initdb 18 turns data checksums on by default, and pg_upgrade wants the old cluster's setting.
     const std::string new_version = sdk::get_string(to, "version");
     if (std::find(initdb.begin(), initdb.end(), "--data-checksums") == initdb.end() && !new_version.empty() &&
         sdk::compare_versions(sdk::major_of(new_version), "18") >= 0)
         initdb.push_back("--no-data-checksums");
-    for (auto& w : option_words(options, "initdb")) initdb.push_back(w);
+    for (auto& w : sdk::option_words(options, "initdb")) initdb.push_back(w);
     ctx.progress(0.1, "initializing the new cluster");
-    ClusterInfo new_c = to_info(ctx.cluster(json::object{
-        {"op", "create"}, {"cluster", new_id}, {"install", to}, {"initdb_args", to_argv(initdb)}}));
-    carry_configuration(ctx, old_c.datadir, new_c.datadir);
+    ClusterInfo new_c = cluster_op(ctx, "create", new_id, {{"install", to}, {"initdb_args", sdk::to_argv(initdb)}});
+    sdk::carry_configuration(ctx, old_c.datadir, new_c.datadir);
 
     // pg_upgrade's own servers listen on a socket in the work folder (short enough) or in /tmp.
     std::string sock = work_dir.size() < 80 ? work_dir : std::string("/tmp");
@@ -113,7 +110,7 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     check.push_back("--check");
     check.insert(check.end(), user_args.begin(), user_args.end());
     auto t = std::chrono::steady_clock::now();
-    auto rc = run_tool(ctx, check, work_dir, timeout);
+    auto rc = sdk::run(ctx, check, sdk::tool(work_dir, timeout));
     metrics["check_ms"] = ms_since(t);
     if (!rc.ok()) {
         auto logs = save_logs(ctx, prefix, "pg_upgrade-check.out", rc, new_c.datadir, work_dir);
@@ -132,7 +129,7 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     std::vector<std::string> run = base;
     run.insert(run.end(), user_args.begin(), user_args.end());
     t = std::chrono::steady_clock::now();
-    auto ru = run_tool(ctx, run, work_dir, timeout);
+    auto ru = sdk::run(ctx, run, sdk::tool(work_dir, timeout));
     metrics["upgrade_ms"] = ms_since(t);
     std::vector<std::string> logs = save_logs(ctx, prefix, "pg_upgrade.out", ru, new_c.datadir, work_dir);
     if (!ru.ok()) {
@@ -150,29 +147,29 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
 
     // pg_upgrade writes update_extensions.sql into its working folder when extensions have updates.
     const std::string ext_sql = work_dir + "/update_extensions.sql";
-    const bool updates_extensions = file_exists(ctx, ext_sql);
+    const bool updates_extensions = sdk::is_file(ctx, ext_sql, sdk::tool());
     if (updates_extensions) {
         t = std::chrono::steady_clock::now();
-        auto re = run_tool(ctx, {new_c.bindir + "/psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", new_c.socket_dir, "-p",
+        auto re = sdk::run(ctx, {new_c.bindir + "/psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", new_c.socket_dir, "-p",
                                  std::to_string(new_c.port), "-U", "postgres", "-d", "postgres", "-f", ext_sql},
-                           work_dir, timeout);
+                           sdk::tool(work_dir, timeout));
         metrics["update_extensions_ms"] = ms_since(t);
         if (!re.ok())
             throw sdk::Failure(PGORCH_ERR_FAILED, "update_extensions.sql failed on the new cluster:\n" + tail_lines(re.out + re.err));
     }
-    if (analyze) analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
+    if (analyze) sdk::analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
     metrics["duration_ms"] = ms_since(t_step);
     json::array log_names;
     for (auto& l : logs) log_names.emplace_back(l);
     json::object result{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", log_names},
-                        {"initdb_args", to_argv(initdb)}};
+                        {"initdb_args", sdk::to_argv(initdb)}};
     if (updates_extensions) result["extensions_updated"] = "pg_upgrade's update_extensions.sql updates it to the installation's default version";
     return result;
 }
 
 const pgorch_option opt_args = {sizeof(pgorch_option), "pg_upgrade", PGORCH_OPT_STRING, 0, "",
                                 "Extra pg_upgrade arguments, split into words: --link, --jobs 2, --clone ..."};
-const pgorch_option* const options[] = {&opt_args, &opt_new_cluster_initdb, &opt_analyze, nullptr};
+const pgorch_option* const options[] = {&opt_args, &sdk::opt_new_cluster_initdb, &sdk::opt_analyze, nullptr};
 
 const pgorch_plugin_descriptor descriptor = {
     .struct_size = sizeof(pgorch_plugin_descriptor),

@@ -8,21 +8,13 @@
 
 namespace standby {
 
-using pgorch::steps::ClusterInfo;
-using pgorch::steps::cluster_op;
-using pgorch::steps::ms_since;
-using pgorch::steps::option_text;
-using pgorch::steps::tail_lines;
+using sdk::ClusterInfo;
+using sdk::cluster_op;
+using sdk::ms_since;
+using sdk::option_text;
+using sdk::tail_lines;
 
 namespace {
-
-// Cluster ids become folder names (the host's rule): letters, digits, ".", "_", "-".
-bool valid_id(const std::string& id) {
-    if (id.empty() || id.size() > 64 || id == "." || id == "..") return false;
-    for (char c : id)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
-    return true;
-}
 
 // The slot name: every character outside [a-z0-9_] becomes "_".
 std::string slot_of(const std::string& name) {
@@ -34,7 +26,7 @@ std::string slot_of(const std::string& name) {
 
 // The primary allows a streaming replica with a slot; says what to change when it does not.
 void check_primary_settings(Job& job) {
-    auto s = row0(job, job.primary, "postgres",
+    auto s = sdk::first_row(*job.ctx, job.primary, "postgres",
                   "SELECT current_setting('wal_level'), current_setting('max_wal_senders'), "
                   "current_setting('max_replication_slots')");
     std::string fix;
@@ -46,13 +38,6 @@ void check_primary_settings(Job& job) {
                                                    " in the scenario's configuration (a restart is needed)");
     job.note("primary \"" + job.primary + "\": wal_level " + s[0] + ", max_wal_senders " + s[1] +
              ", max_replication_slots " + s[2]);
-}
-
-// Runs a shell script as the invoker (folders the service user cannot create itself).
-sdk::ExecResult as_invoker(Job& job, const std::string& script, const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"sh", "-c", script, "sh"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return job.ctx->exec(pgorch::steps::to_argv(argv), json::object{{"as", "invoker"}});
 }
 
 // Drops the slot pg_basebackup -C may have left on the primary (best effort).
@@ -75,17 +60,13 @@ json::value standby_run(sdk::Context& ctx, const json::object& input) {
     if (job.mode != "create" && job.mode != "sync")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"mode\" must be create or sync, not \"" + job.mode + "\"");
     job.name = option_text(options, "name", "standby1");
-    if (!valid_id(job.name))
+    if (!sdk::valid_cluster_id(job.name))
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"name\" (\"" + job.name +
                                                    "\") must be a cluster id: letters, digits, \".\", \"_\" and \"-\"");
     job.slot = slot_of(job.name);
-    std::string t = option_text(options, "timeout_s", "120");
-    try {
-        job.timeout_s = std::stod(t);
-    } catch (...) {
-        job.timeout_s = -1;
-    }
-    if (!(job.timeout_s > 0)) throw sdk::Failure(PGORCH_ERR_INVALID, "option \"timeout_s\" must be a positive number, not \"" + t + "\"");
+    job.timeout_s = sdk::option_number(options, "timeout_s").value_or(120);
+    if (!(job.timeout_s > 0))
+        throw sdk::Failure(PGORCH_ERR_INVALID, "option \"timeout_s\" must be a positive number, not " + std::to_string(job.timeout_s));
     job.primary = sdk::get_string(input, "cluster");
     job.from = sdk::get_object(input, "from");
     job.to = sdk::get_object(input, "to");
@@ -140,33 +121,13 @@ void Job::note(const std::string& line) {
     }
 }
 
-// One call of the cluster service, its whole answer kept (server_log included).
-json::object cluster_json(Job& job, const std::string& op, const std::string& id, json::object extra) {
-    extra["op"] = op;
-    extra["cluster"] = id;
-    json::value v = job.ctx->cluster(extra);
-    if (!v.is_object()) throw sdk::Failure(PGORCH_ERR_FAILED, "cluster " + op + " of \"" + id + "\": unexpected answer");
-    return v.as_object();
-}
-
 // The server_log the cluster service gives for `id`, "" when it cannot say.
 std::string server_log_of(Job& job, const std::string& id) {
     try {
-        return sdk::get_string(cluster_json(job, "info", id), "server_log");
+        return cluster_op(*job.ctx, "info", id).server_log;
     } catch (const sdk::Failure&) {
         return {};
     }
-}
-
-// The first row of a query as text; throws Failure when there is none.
-std::vector<std::string> row0(Job& job, const std::string& cluster, const std::string& db, const std::string& query) {
-    json::object r = job.ctx->sql(cluster, db, query);
-    const json::value* rows = r.if_contains("rows");
-    if (!rows || !rows->is_array() || rows->as_array().empty() || !rows->as_array()[0].is_array())
-        throw sdk::Failure(PGORCH_ERR_FAILED, "no row from \"" + cluster + "\" (" + db + "): " + query.substr(0, 80));
-    std::vector<std::string> out;
-    for (const auto& c : rows->as_array()[0].as_array()) out.push_back(c.is_string() ? std::string(c.as_string()) : "");
-    return out;
 }
 
 // pg_basebackup of the primary into <run_dir>/clusters/<name>/data, adopt, start, catch-up.
@@ -175,7 +136,7 @@ json::value run_create(Job& job) {
     sdk::Context& ctx = *job.ctx;
     bool exists = true;
     try {
-        cluster_json(job, "info", job.name);
+        cluster_op(ctx, "info", job.name);
     } catch (const sdk::Failure&) {
         exists = false;
     }
@@ -184,10 +145,10 @@ json::value run_create(Job& job) {
     ClusterInfo p = cluster_op(ctx, "info", job.primary);
     if (!p.running) p = cluster_op(ctx, "start", job.primary);
     check_primary_settings(job);
-    if (row0(job, job.primary, "postgres",
-             "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '" + job.slot + "'").at(0) != "0")
+    if (sdk::first_row(ctx, job.primary, "postgres",
+                       "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '" + job.slot + "'").at(0) != "0")
         throw sdk::Failure(PGORCH_ERR_INVALID, "primary \"" + job.primary + "\" already has a replication slot \"" + job.slot + "\"");
-    const std::string user = row0(job, job.primary, "postgres", "SELECT current_user").at(0);
+    const std::string user = sdk::first_row(ctx, job.primary, "postgres", "SELECT current_user").at(0);
     const std::string bindir = sdk::get_string(job.from, "bindir");
     if (bindir.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input \"from\" gives no bindir");
 
@@ -195,8 +156,8 @@ json::value run_create(Job& job) {
     // per user tablespace (pg_basebackup -T old=new).
     const std::string base = ctx.setting("run_dir") + "/clusters/" + job.name;
     const std::string datadir = base + "/data";
-    auto mk = as_invoker(job, "set -e; mkdir -p \"$1\"; chown \"$(stat -c %u:%g \"$2\")\" \"$1\"; chmod 700 \"$1\"",
-                         {base, p.datadir});
+    auto mk = sdk::sh(ctx, "set -e; mkdir -p \"$1\"; chown \"$(stat -c %u:%g \"$2\")\" \"$1\"; chmod 700 \"$1\"",
+                      {base, p.datadir}, sdk::invoker());
     if (!mk.ok())
         throw sdk::Failure(PGORCH_ERR_ENVIRONMENT, "cannot create folder \"" + base + "\": " + tail_lines(mk.err, 3));
     std::vector<std::string> argv = {bindir + "/pg_basebackup", "-h", p.socket_dir, "-p", std::to_string(p.port), "-U", user,
@@ -224,7 +185,7 @@ json::value run_create(Job& job) {
 
     auto tb = std::chrono::steady_clock::now();
     ctx.progress(0.1, "pg_basebackup of \"" + job.primary + "\"");
-    auto r = pgorch::steps::run_tool(ctx, argv, job.work_dir, 3600);
+    auto r = sdk::run(ctx, argv, sdk::tool(job.work_dir, 3600));
     double basebackup_ms = ms_since(tb);
     try {
         ctx.write_artifact(job.prefix + "pg_basebackup.log", r.out + r.err);
@@ -239,8 +200,7 @@ json::value run_create(Job& job) {
     job.note("pg_basebackup done in " + std::to_string(static_cast<long>(basebackup_ms)) + " ms (slot \"" + job.slot + "\")");
 
     // Register the copy as a cluster of the run (fresh port and socket), start it, wait.
-    json::object adopted = cluster_json(job, "adopt", job.name, {{"install", job.from}, {"datadir", datadir}});
-    const std::string log = sdk::get_string(adopted, "server_log");
+    const std::string log = cluster_op(ctx, "adopt", job.name, {{"install", job.from}, {"datadir", datadir}}).server_log;
     try {
         cluster_op(ctx, "start", job.name);
     } catch (const sdk::Failure& f) {

@@ -2,7 +2,9 @@
 // (exec, sql, cluster, write_artifact), so the step runs unchanged on every runtime.
 #pragma once
 
-#include "../pg_upgrade/step_common.hpp"
+#include <pgorch/cluster.hpp>
+#include <pgorch/exec.hpp>
+#include <pgorch/options.hpp>
 
 #include <string>
 #include <vector>
@@ -29,12 +31,8 @@ struct Job {
     void note(const std::string& line);
 };
 
-// The "cluster" service's full answer for one cluster (info op); throws Failure when it fails.
-json::object cluster_json(Job& job, const std::string& op, const std::string& id, json::object extra = {});
 // The server log of a cluster as the cluster service names it ("" when unknown).
 std::string server_log_of(Job& job, const std::string& id);
-// The first row of a query as text cells (NULL -> "").
-std::vector<std::string> row0(Job& job, const std::string& cluster, const std::string& db, const std::string& query);
 
 // What a catch-up wait saw.
 struct CatchUp {

@@ -7,9 +7,10 @@
 
 namespace standby {
 
-using pgorch::steps::ClusterInfo;
-using pgorch::steps::cluster_op;
-using pgorch::steps::ms_since;
+using sdk::ClusterInfo;
+using sdk::cluster_op;
+using sdk::first_row;
+using sdk::ms_since;
 
 namespace {
 
@@ -33,28 +34,13 @@ std::string digest_query() {
     return q;
 }
 
-// Every row's first cell of a query.
-std::vector<std::string> column0(Job& job, const std::string& cluster, const std::string& query) {
-    json::object r = job.ctx->sql(cluster, "postgres", query);
-    std::vector<std::string> out;
-    for (const auto& row : r.at("rows").as_array())
-        if (row.is_array() && !row.as_array().empty() && row.as_array()[0].is_string())
-            out.emplace_back(row.as_array()[0].as_string());
-    return out;
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-}
 
 }  // namespace
 
 // Polls the replica every 200 ms until it streams and replayed the primary's current position.
 CatchUp wait_for_catchup(Job& job) {
     CatchUp c;
-    c.primary_lsn = row0(job, job.primary, "postgres", "SELECT pg_current_wal_lsn()::text").at(0);
+    c.primary_lsn = first_row(*job.ctx, job.primary, "postgres", "SELECT pg_current_wal_lsn()::text").at(0);
     const std::string q = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none'), "
                           "coalesce(pg_last_wal_replay_lsn()::text, ''), "
                           "coalesce((pg_last_wal_replay_lsn() >= '" + c.primary_lsn + "'::pg_lsn)::text, 'false'), "
@@ -65,7 +51,7 @@ CatchUp wait_for_catchup(Job& job) {
         job.ctx->check_cancelled();
         bool in_recovery = true, caught_up = false;
         try {  // a standby refuses connections until it is consistent: retry
-            auto r = row0(job, job.name, "postgres", q);
+            auto r = first_row(*job.ctx, job.name, "postgres", q);
             c.receiver_status = r.at(0);
             c.replay_lsn = r.at(1);
             caught_up = c.receiver_status == "streaming" && r.at(2) == "true";
@@ -97,17 +83,17 @@ CatchUp wait_for_catchup(Job& job) {
 json::value run_sync(Job& job) {
     auto t0 = std::chrono::steady_clock::now();
     sdk::Context& ctx = *job.ctx;
-    json::object info;
+    ClusterInfo info;
     try {
-        info = cluster_json(job, "info", job.name);
+        info = cluster_op(ctx, "info", job.name);
     } catch (const sdk::Failure&) {
         throw sdk::Failure(PGORCH_ERR_INVALID, "replica \"" + job.name + "\" does not exist in this run (a standby step in mode "
                                                "create makes it, with the same \"name\")");
     }
-    const std::string log = sdk::get_string(info, "server_log");
+    const std::string log = info.server_log;
     ClusterInfo p = cluster_op(ctx, "info", job.primary);
     if (!p.running) cluster_op(ctx, "start", job.primary);
-    if (auto* r = info.if_contains("running"); !r || !r->is_bool() || !r->as_bool()) {
+    if (!info.running) {
         try {
             cluster_op(ctx, "start", job.name);
         } catch (const sdk::Failure& f) {
@@ -119,17 +105,17 @@ json::value run_sync(Job& job) {
 
     // The same connectable databases on both sides, then the digests of each.
     const std::string dbq = "SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1";
-    auto dbs = column0(job, job.primary, dbq);
-    auto rdbs = column0(job, job.name, dbq);
+    auto dbs = sdk::first_column(ctx, job.primary, "postgres", dbq);
+    auto rdbs = sdk::first_column(ctx, job.name, "postgres", dbq);
     if (dbs != rdbs)
-        throw sdk::Failure(PGORCH_ERR_FAILED, "the connectable databases differ: primary \"" + job.primary + "\" has " + join(dbs) +
-                                                  ", replica \"" + job.name + "\" has " + join(rdbs) + " (server log \"" + log + "\")");
+        throw sdk::Failure(PGORCH_ERR_FAILED, "the connectable databases differ: primary \"" + job.primary + "\" has " + sdk::join(dbs, ", ") +
+                                                  ", replica \"" + job.name + "\" has " + sdk::join(rdbs, ", ") + " (server log \"" + log + "\")");
     const std::string q = digest_query();
     std::vector<std::string> differ;
     std::string catalog_version;
     for (const auto& db : dbs) {
-        auto a = row0(job, job.primary, db, q);
-        auto b = row0(job, job.name, db, q);
+        auto a = first_row(*job.ctx, job.primary, db, q);
+        auto b = first_row(*job.ctx, job.name, db, q);
         std::vector<std::string> bad;
         for (size_t i = 0; i < digest_columns().size(); ++i)
             if (a.at(i) != b.at(i) || a.at(i).empty()) bad.push_back(digest_columns()[i].first);
@@ -137,17 +123,17 @@ json::value run_sync(Job& job) {
         std::vector<std::string> names;
         for (const auto& col : digest_columns()) names.push_back(col.first);
         if (bad.empty())
-            job.note("database \"" + db + "\": digests equal (" + join(names) + "; catalog version " + catalog_version + ")");
+            job.note("database \"" + db + "\": digests equal (" + sdk::join(names, ", ") + "; catalog version " + catalog_version + ")");
         else {
-            job.note("database \"" + db + "\": digests DIFFER in " + join(bad));
+            job.note("database \"" + db + "\": digests DIFFER in " + sdk::join(bad, ", "));
             differ.push_back("catalog \"" + bad.front() + "\" of database \"" + db + "\"" +
                              (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""));
         }
     }
     if (!differ.empty())
         throw sdk::Failure(PGORCH_ERR_FAILED, "replica \"" + job.name + "\" does not match primary \"" + job.primary + "\": " +
-                                                  join(differ) + " (server log \"" + log + "\")");
-    auto sv = row0(job, job.name, "postgres", "SELECT current_setting('server_version')");
+                                                  sdk::join(differ, ", ") + " (server log \"" + log + "\")");
+    auto sv = first_row(*job.ctx, job.name, "postgres", "SELECT current_setting('server_version')");
     ClusterInfo r = cluster_op(ctx, "info", job.name);
     job.note("replica \"" + job.name + "\" follows \"" + job.primary + "\": " + std::to_string(dbs.size()) +
              " database(s) compared, server version " + sv.at(0) + ", binaries " + r.bindir);
