@@ -331,9 +331,11 @@ Expected<std::vector<std::string>> resolve_versions(const scenario::Scenario& sc
     if (sc.kind == scenario::Kind::upgrade) plans.push_back(VersionPlan::for_upgrade(sc, registry));
     else
         for (std::size_t i = 0; i < sc.db_params.size(); ++i) plans.push_back(VersionPlan::for_target(sc, i));
+    std::optional<Error> refused;
     for (auto& p : plans) {
         if (Status st = p.resolve(*s.res->provisioner); !st) return st.error();
-        for (auto& l : p.describe(&broker)) lines.push_back(std::move(l));
+        for (auto& l : p.describe(&broker, &refused)) lines.push_back(std::move(l));
+        if (refused) return *refused;
     }
     return lines;
 }

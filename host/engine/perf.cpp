@@ -118,7 +118,9 @@ void prepare_target(RunContext& ctx, std::size_t i, PreparedTarget& p) {
         }
         ToolBroker broker(*p.ctx.provisioner, *p.ctx.runtime, p.ctx.run_dir / "tools");
         if (ctx.options.dry_run) {
-            p.lines = p.plan.describe(&broker);
+            std::optional<Error> refused;
+            p.lines = p.plan.describe(&broker, &refused);
+            if (refused) p.error = *refused;
             return;
         }
         if (Status s = p.plan.provision(*p.ctx.provisioner, broker, ctx.cancel); !s) p.error = s.error();

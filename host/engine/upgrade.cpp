@@ -99,7 +99,13 @@ RunOutcome run_upgrade(RunContext& ctx) {
     }
     if (ctx.options.dry_run) {
         ToolBroker broker(*ctx.provisioner, *ctx.runtime, ctx.run_dir / "tools");
-        return dry_run_outcome(chain.plan().describe(&broker));
+        std::optional<Error> refused;
+        auto lines = chain.plan().describe(&broker, &refused);
+        if (refused) {
+            results.error = refused->str();
+            return finish(refused->code);
+        }
+        return dry_run_outcome(std::move(lines));
     }
     if (Status s = chain.provision(); !s) {
         results.error = s.error().str();

@@ -142,7 +142,7 @@ Status VersionPlan::provision(Provisioner& provisioner, ToolBroker& broker, cons
     return broker.complete(all);
 }
 
-std::vector<std::string> VersionPlan::describe(ToolBroker* broker) const {
+std::vector<std::string> VersionPlan::describe(ToolBroker* broker, std::optional<Error>* refused) const {
     std::vector<std::string> lines;
     std::vector<const VersionSlot*> all;
     for (const auto& s : slots) all.push_back(&s);
@@ -152,8 +152,10 @@ std::vector<std::string> VersionPlan::describe(ToolBroker* broker) const {
         lines.push_back(line);
         if (!broker) continue;
         auto plan = broker->plan(s, all);
-        if (!plan) lines.push_back("  " + plan.error().message);
-        else
+        if (!plan) {
+            lines.push_back("  " + plan.error().message);
+            if (refused && !*refused) *refused = plan.error();
+        } else
             for (const auto& b : *plan) lines.push_back("  borrows " + b);
     }
     return lines;

@@ -10,6 +10,7 @@
 #include "scenario/model.hpp"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,9 @@ public:
     // Provisions every slot in order, then gives each the tools it needs (borrowing where sound).
     Status provision(Provisioner& provisioner, ToolBroker& broker, const std::atomic<bool>* cancel = nullptr);
     // Lines for `validate` and `run --dry-run`: each slot resolved, its tools and what it borrows.
-    std::vector<std::string> describe(ToolBroker* broker = nullptr) const;
+    // A tool that cannot be had is a line too, and the first such refusal goes to `refused`:
+    // `validate` and `run --dry-run` refuse exactly what provision() would.
+    std::vector<std::string> describe(ToolBroker* broker = nullptr, std::optional<Error>* refused = nullptr) const;
 
     std::vector<VersionSlot> slots;
 

@@ -74,12 +74,15 @@ JSON
   expect 0 '17\.12 +source +full +no \(build\)' -- versions fx_listing 17 "${fx[@]}"
   expect 0 'could not list path: PGORCH_PGDG_PATH is not set' -- versions fx_listing "${fx[@]}"
   expect 0 '"offers":\[\{"version":"16.8"' -- versions fx_listing 16 --json "${fx[@]}"
-  mkdir -p "$tmp/chain" "$tmp/into16"
-  printf 'kind: upgrade\ndb_type: fx_listing\ndb_version: "16.8"\nsteps:\n  - type: pg_upgrade\n    db_version: "17"\n' >"$tmp/chain/conf.yaml"
+  mkdir -p "$tmp/chain" "$tmp/from16" "$tmp/into16"
+  printf 'kind: upgrade\ndb_type: fx_listing\ndb_version: "15.20"\nsteps:\n  - type: pg_upgrade\n    db_version: "17"\n' >"$tmp/chain/conf.yaml"
   expect 0 'step 1 \(pg_upgrade\): fx_listing 17 -> 17\.12 \(source, full toolset, build\)' -- validate "$tmp/chain" "${fx[@]}"
-  # pg_upgrade runs the old major's own pg_resetwal: a server-only 16.8 with no full 16 to lend one
-  expect 0 'needs pg_resetwal for fx_listing 16\.8 .*it must come from the same major' -- run --dry-run "$tmp/chain" "${fx[@]}"
   expect 0 'nothing was provisioned or run' -- run --dry-run "$tmp/chain" "${fx[@]}"
+  # pg_upgrade runs the old major's own pg_resetwal: a server-only 16.8 with no full 16 to lend
+  # one is refused by validate and run --dry-run exactly as run refuses it
+  printf 'kind: upgrade\ndb_type: fx_listing\ndb_version: "16.8"\nsteps:\n  - type: pg_upgrade\n    db_version: "17"\n' >"$tmp/from16/conf.yaml"
+  expect 3 'needs pg_resetwal for fx_listing 16\.8 .*it must come from the same major' -- validate "$tmp/from16" "${fx[@]}"
+  expect 3 'needs pg_resetwal for fx_listing 16\.8 .*it must come from the same major' -- run --dry-run "$tmp/from16" "${fx[@]}"
   printf 'kind: upgrade\ndb_type: fx_listing\ndb_version: "15.20"\nsteps:\n  - type: pg_upgrade\n    db_version: "16.8"\n' >"$tmp/into16/conf.yaml"
   expect 3 'step 1 \(pg_upgrade\) needs pg_upgrade 16\.8 itself .*server-only build.*full toolsets here: 17\.12 \(source\), 15\.20 \(deb\)' -- validate "$tmp/into16" "${fx[@]}"
   expect 3 'conf.yaml:6:17' -- run "$tmp/into16" "${fx[@]}"
