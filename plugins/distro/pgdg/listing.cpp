@@ -34,7 +34,9 @@ void list_deb(const Context& ctx, const Request& req, Listing& out) {
         const bool can_check = missing_commands(ctx, {"curl"}, invoker(30)).empty();
         for (const auto& [up, rev] : apt_versions(ctx, req.major)) {
             if (std::find(cached.begin(), cached.end(), up) == cached.end() && can_check)
-                if (std::string why = deb_unavailable(ctx, major_of(up), rev); !why.empty()) {
+                if (std::string why = served_or_why(ctx, req.cache_dir, "deb postgresql-" + major_of(up) + "=" + rev,
+                                                    [&] { return deb_unavailable(ctx, major_of(up), rev); });
+                    !why.empty()) {
                     out.problems.push_back({"deb", why});
                     continue;
                 }

@@ -59,6 +59,25 @@ std::string debian_revision(const Context& ctx, const Request& req, std::string&
     return rev;
 }
 
+// A marker per key, fresh for an hour (find -mmin), written after a check that passed.
+std::string served_or_why(const Context& ctx, const std::string& cache_dir, const std::string& key,
+                          const std::function<std::string()>& check) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%016zx", std::hash<std::string>{}(key));
+    const std::string dir = cache_dir + "/pgdg/.served", marker = dir + "/" + name;
+    ExecResult fresh = run(ctx, {"find", marker, "-mmin", "-60"}, invoker(30));
+    if (fresh.ok() && !fresh.out.empty()) return {};
+    std::string why = check();
+    if (why.empty()) try {  // a memo only: failing to write it must not hide the offer
+            make_dirs(ctx, dir, invoker(30));
+            write_file(ctx, marker, key + "\n", false, invoker(30));
+        } catch (const Failure& f) {
+            if (f.code() == PGORCH_ERR_CANCELLED) throw;
+            ctx.debug(std::string("not remembered: ") + f.what());
+        }
+    return why;
+}
+
 std::vector<std::string> cached_versions(const Context& ctx, const std::string& root) {
     std::set<std::string> v;
     ExecResult r = run(ctx, {"find", root, "-mindepth", "2", "-maxdepth", "2", "-name", kInstallMarker}, invoker(60));

@@ -5,6 +5,7 @@
 
 #include "util.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,13 @@ std::vector<std::pair<std::string, std::string>> apt_versions(const Context& ctx
 std::string debian_revision(const Context& ctx, const Request& req, std::string& missing);
 // Versions with a complete installation (a marker) in <root>/<version>/, e.g. <cache>/pgdg.
 std::vector<std::string> cached_versions(const Context& ctx, const std::string& root);
+
+// Whether the mirror serves what `key` names ("deb postgresql-15=15.18-0+deb12u1"): `check`
+// (a "" verdict means served) runs at most once an hour per key, its success remembered under
+// <cache>/pgdg/.served; a failure is never remembered, so a listing sees a dropped file at once
+// and a restored one within the next check.
+std::string served_or_why(const Context& ctx, const std::string& cache_dir, const std::string& key,
+                          const std::function<std::string()>& check);
 
 // What list_versions returns: offers and problems (pgorch/distro.hpp).
 using Listing = pgorch::sdk::VersionListing;

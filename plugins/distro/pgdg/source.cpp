@@ -144,7 +144,10 @@ void list_source(const Context& ctx, const Request& req, Listing& out) {
                 d.refresh();
                 for (const auto& [up, rev] : d.versions(major)) {
                     if (is_cached(up)) offer(up, true);
-                    else if (std::string why = d.unavailable(major, rev); !why.empty()) out.problems.push_back({"source", why});
+                    else if (std::string why = served_or_why(ctx, req.cache_dir, "source " + suite + " postgresql-" + major + "=" + rev,
+                                                             [&] { return d.unavailable(major, rev); });
+                             !why.empty())
+                        out.problems.push_back({"source", why});
                     else offer(up, false);
                 }
             } catch (const Failure& f) {
