@@ -1,5 +1,6 @@
 #include "runtime/docker_runtime.hpp"
 
+#include "core/secret.hpp"
 #include "runtime/archive.hpp"
 #include "runtime/line_sink.hpp"
 
@@ -151,6 +152,10 @@ Status DockerRuntime::finish(const std::vector<fs::path>& extra) {
         if (!probe || !probe->ok()) continue;
         if (Status st = copy_out(p, p); !st && result.ok()) result = st;
     }
+    // Logs and results written inside the container (PostgreSQL's own server logs) arrive only
+    // now, after the engine's scrub of the run folder: redact them here.
+    if (!bind_ && !run_dir_.empty())
+        for (const auto& p : {run_dir_ / "logs", run_dir_ / "results"}) secrets::scrub_tree(p);
     if (options_.keep_container) {
         spdlog::info("keeping container \"{}\"", name_);
         return result;
