@@ -32,7 +32,9 @@ void list_deb(const Context& ctx, const Request& req, Listing& out) {
     try {
         if (ctx.setting("runtime") == "docker") prepare_apt(ctx, req);
         const bool can_check = missing_commands(ctx, {"curl"}, invoker(30)).empty();
-        for (const auto& [up, rev] : apt_versions(ctx, req.major)) {
+        for (const auto& version : apt_versions(ctx, req.major)) {
+            const std::string& up = version.first;  // named: clang 14 cannot capture a structured binding
+            const std::string& rev = version.second;
             if (std::find(cached.begin(), cached.end(), up) == cached.end() && can_check)
                 if (std::string why = served_or_why(ctx, req.cache_dir, "deb postgresql-" + major_of(up) + "=" + rev,
                                                     [&] { return deb_unavailable(ctx, major_of(up), rev); });

@@ -142,7 +142,9 @@ void list_source(const Context& ctx, const Request& req, Listing& out) {
             try {
                 DebianSources d(ctx, req.cache_dir + "/pgdg-src", suite);
                 d.refresh();
-                for (const auto& [up, rev] : d.versions(major)) {
+                for (const auto& version : d.versions(major)) {
+                    const std::string& up = version.first;  // named: clang 14 cannot capture a structured binding
+                    const std::string& rev = version.second;
                     if (is_cached(up)) offer(up, true);
                     else if (std::string why = served_or_why(ctx, req.cache_dir, "source " + suite + " postgresql-" + major + "=" + rev,
                                                              [&] { return d.unavailable(major, rev); });
