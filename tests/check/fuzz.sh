@@ -2,7 +2,9 @@
 # Runs one libFuzzer target for SECONDS from a fresh corpus seeded with the fixture folders. A
 # crash (or leak, or timeout) fails the test; libFuzzer saves the input in CRASH_DIR, a fixture
 # folder that seeds every later run, so the crash is replayed until it is fixed.
-# usage: fuzz.sh FUZZER SECONDS CRASH_DIR [SEED_DIR...]
+# A seed argument gen:SCRIPT is a Python script that writes seeds into the folder it is given
+# (binary seeds such as archives are made when the test runs, not kept in git).
+# usage: fuzz.sh FUZZER SECONDS CRASH_DIR [SEED_DIR | gen:SCRIPT ...]
 set -u
 fuzzer=$1 seconds=$2 crashes=$3
 shift 3
@@ -17,6 +19,11 @@ seeds=("$crashes")
 flat=$corpus/seeds
 mkdir -p "$flat" "$corpus/new"
 for d in "$@"; do
+  if [[ $d == gen:* ]]; then
+    gen=$corpus/gen-$(basename "${d#gen:}" .py)
+    python3 "${d#gen:}" "$gen" || { echo "FAIL: seed script ${d#gen:} failed"; exit 1; }
+    d=$gen
+  fi
   find "$d" -type f -size -1M 2>/dev/null | while read -r f; do ln -sf "$f" "$flat/$(echo "$f" | md5sum | cut -c1-16)"; done
 done
 before=$(ls "$crashes" | wc -l)
