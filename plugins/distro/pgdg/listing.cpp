@@ -14,10 +14,7 @@ std::string deb_unavailable(const Context& ctx, const std::string& major, const 
     const std::vector<std::string> pkgs = {"postgresql-" + major + "=" + rev, "postgresql-client-" + major + "=" + rev};
     std::vector<std::string> argv = {"apt-get", "-q", "download", "--print-uris"};
     argv.insert(argv.end(), pkgs.begin(), pkgs.end());
-    ExecResult uris = run(ctx, argv, invoker(60));
-    if (!uris.ok()) return "apt-get download --print-uris " + join(pkgs, " ") + " failed:" + indented_tail(uris.out + uris.err, 3);
-    std::string why = unserved_uri(ctx, uris.out);
-    return why.empty() ? why : "apt lists postgresql-" + major + " " + rev + ", but its mirror does not serve it (" + why + ")";
+    return unserved(ctx, argv, "apt-get download --print-uris " + join(pkgs, " "), "apt lists postgresql-" + major + " " + rev);
 }
 
 // Debian binary packages (apt-cache madison), plus installations of them already in the cache

@@ -42,7 +42,7 @@ using pgorch::sdk::run;
 using pgorch::sdk::set_tools;
 using pgorch::sdk::split_lines;
 using pgorch::sdk::tools_in;
-using pgorch::sdk::unserved_uri;
+using pgorch::sdk::unserved;
 using pgorch::sdk::write_file;
 
 // "15.20" -> "15", "9.6.24" -> "9.6"; throws Failure(INVALID) for a malformed version (stricter

@@ -44,15 +44,21 @@ inline std::vector<std::string> debian_source_majors() {
     return v;
 }
 
-// Checks every quoted URL of an `apt-get ... --print-uris` output ('URL' FILE SIZE HASH lines)
-// with a HEAD request: "" when all answer, else why the first one that does not fails.
-inline std::string unserved_uri(const Context& ctx, const std::string& print_uris_output) {
-    for (const auto& line : split_lines(print_uris_output)) {
+// Runs an `apt-get ... --print-uris` command and checks every URL it prints ('URL' FILE SIZE
+// HASH lines) with a HEAD request: "" when all answer; else "<listed>, but its mirror does not
+// serve it (why)" for the first that does not, or "<command> failed: ..." (`command` names it in
+// messages). An index can list a version whose pool files were already removed.
+inline std::string unserved(const Context& ctx, const std::vector<std::string>& print_uris, const std::string& command,
+                            const std::string& listed) {
+    ExecResult uris = run(ctx, print_uris, invoker(60));
+    if (!uris.ok()) return command + " failed:" + indented_tail(uris.out + uris.err, 3);
+    for (const auto& line : split_lines(uris.out)) {
         if (line.size() < 2 || line[0] != '\'') continue;
         std::size_t end = line.find('\'', 1);
         if (end == std::string::npos) continue;
         ctx.check_cancelled();
-        if (std::string why = unreachable(ctx, line.substr(1, end - 1)); !why.empty()) return why;
+        if (std::string why = unreachable(ctx, line.substr(1, end - 1)); !why.empty())
+            return listed + ", but its mirror does not serve it (" + why + ")";
     }
     return {};
 }
@@ -105,10 +111,8 @@ public:
     // version whose pool files were already removed): "" when it does, else why not.
     std::string unavailable(const std::string& major, const std::string& revision) const {
         const std::string pkg = "postgresql-" + major + "=" + revision;
-        ExecResult uris = run(ctx_, apt({"apt-get", "-q"}, {"source", "--print-uris", pkg}), invoker(60));
-        if (!uris.ok()) return "apt-get source --print-uris " + pkg + " failed:" + indented_tail(uris.out + uris.err, 3);
-        std::string why = unserved_uri(ctx_, uris.out);
-        return why.empty() ? why : "Debian " + suite_ + " lists " + pkg + ", but its mirror does not serve it (" + why + ")";
+        return unserved(ctx_, apt({"apt-get", "-q"}, {"source", "--print-uris", pkg}), "apt-get source --print-uris " + pkg,
+                        "Debian " + suite_ + " lists " + pkg);
     }
 
     // Downloads the orig tarball of postgresql-<major>=<revision> into `dir`; returns its path.
