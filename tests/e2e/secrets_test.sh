@@ -7,7 +7,8 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 export PGORCH_WORK_DIR=$work/runs
-trap 'kill "${watch:-0}" 2>/dev/null; rm -rf "$work"' EXIT
+# Never `kill 0`: with $watch unset it would signal the whole process group (ctest, CI itself).
+trap '[[ -n ${watch:-} ]] && kill "$watch" 2>/dev/null; rm -rf "$work"' EXIT
 
 version=$(pg_deb_version 15) || fail "no PostgreSQL 15 in Debian's package lists"
 # Characters that JSON, XML, HTML and Markdown escape, so every report's spelling is tried.
