@@ -32,16 +32,6 @@ void save(const fs::path& p, const std::string& text) {
 // "steps/02-pg_upgrade/".
 std::string step_folder(size_t i, const std::string& type) { return fmt::format("steps/{:02}-{}/", i + 1, type); }
 
-// Maps a plugin's status to the exit code family.
-ExitCode code_of(int32_t status) {
-    switch (status) {
-    case PGORCH_ERR_INVALID: return ExitCode::invalid_input;
-    case PGORCH_ERR_ENVIRONMENT: return ExitCode::environment;
-    case PGORCH_ERR_CANCELLED: return ExitCode::interrupted;
-    default: return ExitCode::check_failed;
-    }
-}
-
 }  // namespace
 
 VerifyRules rules_for(const scenario::Scenario& sc, const scenario::UpgradeStep* step) {
@@ -215,15 +205,17 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
         std::error_code ec;
         for (fs::recursive_directory_iterator it(ctx_.results_dir / folder, ec), end; !ec && it != end; it.increment(ec))
             if (it->is_regular_file(ec)) res.logs.push_back(fs::relative(it->path(), ctx_.results_dir, ec).string());
-        Error e{code_of(out.status), "step plugin \"" + step.type.value + "\" failed: " + out.error, {}, std::nullopt};
-        return e;
+        return error_of_status(out.status, out.error, errors::Code::step_failed,
+                               "step plugin \"" + step.type.value + "\" failed: ");
     }
     std::string id = result ? std::string(result->contains("cluster") && result->at("cluster").is_string()
                                               ? result->at("cluster").as_string()
                                               : json::string(current_->id()))
                             : current_->id();
     cluster::Cluster* c = ctx_.clusters->find(id);
-    if (!c) return Error::failed("step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
+    if (!c)
+        return Error::of(errors::Code::step_failed,
+                         "step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
     return c;
 }
 
