@@ -42,10 +42,11 @@ const plugins::Plugin* find_any(const plugins::Registry& r, const std::string& n
 int no_such_plugin(const plugins::Registry& r, const std::string& name) {
     std::string names;
     for (auto* p : r.list()) names += (names.empty() ? "" : ", ") + p->name();
-    print_error(Error::invalid("no plugin named \"" + name + "\"",
-                               names.empty() ? "No plugin was loaded: check the plugin folders with \"pgorch-host plugins\"."
-                                             : "Loaded plugins: " + names + "."));
-    return static_cast<int>(ExitCode::invalid_input);
+    Error e = plugins::no_plugin(std::nullopt, name,
+                                 names.empty() ? "No plugin was loaded: check the plugin folders with \"pgorch-host plugins\"."
+                                               : "Loaded plugins: " + names + ".");
+    print_error(e);
+    return static_cast<int>(e.code);
 }
 
 }  // namespace
