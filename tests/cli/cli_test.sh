@@ -46,6 +46,9 @@ cd "$src"
 expect 2 'error\[PGO-2002\]: scenario "no-such-scenario" not found' -- run no-such-scenario
 expect 2 'for example: .*quickstart' -- run no-such-scenario
 expect 0 'quickstart' -- list
+mkdir -p "$tmp/empty"
+expect 2 '^error\[PGO-2002\]: no scenarios found' -- list "$tmp/empty"
+expect 2 '^error\[PGO-2001\]: --older-than must be a number' -- gc --older-than soon
 # A malformed manifest is refused before anything runs, with file:line:column.
 mkdir -p "$tmp/bad"
 printf 'kind: perf\ndb_params:\n  - db_type: pgdg\n    db_verison: "15.20"\ncases: []\n' >"$tmp/bad/conf.yaml"
