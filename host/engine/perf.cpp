@@ -10,10 +10,11 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "plugins/registry.hpp"
-#include "report/perf_options.hpp"
-#include "report/perf_plan.hpp"
 #include "report/perf_results.hpp"
 #include "report/write_reports.hpp"
+
+#include <pgorch/options.hpp>
+#include <pgorch/perf_plan.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -58,16 +59,14 @@ Expected<json::object> plugin_options(const scenario::Scenario& sc, const std::s
 // Finds a needed step plugin and checks the scenario's options with its validate callback.
 Status prepare_plugin(RunContext& ctx, const std::string& name, plugins::Plugin*& plugin, json::object& options) {
     plugin = ctx.registry->find(plugins::Kind::step, name);
-    if (!plugin)
-        return Error::invalid("no step plugin \"" + name + "\"",
-                              "Run `pgorch-host plugins` to see the plugins this host has loaded.");
+    if (!plugin) return plugins::no_plugin(plugins::Kind::step, name);
     auto o = plugin_options(*ctx.scenario, name);
     if (!o) return o.error();
     options = std::move(*o);
     if (plugin->has(plugins::Callback::validate)) {
         plugins::CallOutcome v = plugin->call(plugins::Callback::validate, *ctx.services, {{"options", options}});
         if (!v.ok()) {
-            Error e = Error::invalid("\"" + name + "\" in args: " + v.error);
+            Error e = Error::of(errors::Code::bad_option_value, "\"" + name + "\" in args: " + v.error);
             if (auto it = ctx.scenario->args.find(name); it != ctx.scenario->args.end()) e.at(it->second.where);
             return e;
         }
@@ -175,7 +174,7 @@ void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report
 // Writes the first expected file of each mismatching plan (once per file: a later target whose
 // plan differs from what was written stays a mismatch) and marks the blessed plans as matching.
 void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& results) {
-    const auto norm = report::PlanNormalization::parse(report::options::strings(plugins.explain_options, "normalize"));
+    const auto norm = sdk::PlanNormalization::parse(sdk::option_list(plugins.explain_options, "normalize"));
     std::map<fs::path, std::string> written;
     for (report::TargetResult& t : results.targets)
         for (std::size_t ci = 0; ci < t.cases.size(); ++ci)
@@ -193,7 +192,7 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
                     x.detail["blessed"] = true;
                 };
                 if (auto it = written.find(file.path); it != written.end()) {
-                    if (report::match_plan(text, {{file.as_written, it->second}}, norm).matched) mark();
+                    if (sdk::match_plan(text, {{file.as_written, it->second}}, norm).matched) mark();
                     continue;
                 }
                 report::BlessedFile bf{t.db_type + " " + t.version, t.cases[ci].name, x.query, file.as_written,
@@ -232,16 +231,19 @@ Status write_results(RunContext& ctx, report::PerfResults& results, std::vector<
     return {};
 }
 
-// The table, then each mismatching plan's diff and each failed query's or hook's reason.
+// The table, then each target that could not run, each mismatching plan's diff and each failed
+// query's or hook's reason.
 void print_console(const report::PerfResults& results) {
     std::string out = "\n" + report::summary_table(results);
+    for (const auto& t : results.targets)
+        if (t.error) out += "\n" + (t.error->where ? "" : t.db_type + " " + t.version + ": ") + t.error->render() + "\n";
     for (const auto& t : results.targets)
         for (const auto& c : t.cases) {
             for (const auto& x : c.explain) {
                 auto* d = x.detail.if_contains("diff");
                 if (x.result == "mismatch" && d && d->is_string())
-                    out += fmt::format("\n{} {} / {} / {}: plan mismatch\n{}", t.db_type, t.version, c.name, x.query,
-                                       std::string(d->as_string()));
+                    out += fmt::format("\n{} {} / {} / {}: error[{}]: plan mismatch\n{}", t.db_type, t.version, c.name,
+                                       x.query, errors::tag(errors::Code::plan_mismatch), std::string(d->as_string()));
                 else if (!x.error.empty())
                     out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, x.query, x.error);
             }
@@ -249,7 +251,9 @@ void print_console(const report::PerfResults& results) {
                 if (!tm.error.empty())
                     out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, tm.query, tm.error);
             for (const auto& h : c.hooks)
-                if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
+                if (!h.ok)
+                    out += fmt::format("\n{} {} / {}: error[{}]: {}\n", t.db_type, t.version, c.name,
+                                       errors::tag(errors::Code::script_failed), h.error);
         }
     log::print(out);
 }
@@ -283,7 +287,7 @@ RunOutcome run_perf(RunContext& ctx) {
     RunOutcome outcome;
     auto fail = [&](const Error& e) {
         outcome.code = e.code;
-        outcome.summary = e.str();
+        outcome.summary = e.render();
         return outcome;
     };
     PerfPlugins plugins;

@@ -10,22 +10,14 @@ namespace json = boost::json;
 
 namespace {
 
-// The Error for a failed plugin call, with the status mapped to an exit code.
+// The Error for a failed plugin call: an environment failure is one of provisioning (PGO-3005)
+// unless the plugin names a code.
 Error call_error(const std::string& db_type, const plugins::CallOutcome& out) {
-    std::string msg = "distro \"" + db_type + "\": " + (out.error.empty() ? "call failed" : out.error);
-    switch (out.status) {
-    case PGORCH_ERR_INVALID: return Error::invalid(msg);
-    case PGORCH_ERR_ENVIRONMENT:
-    case PGORCH_ERR_UNAVAILABLE: return Error::environment(msg);
-    case PGORCH_ERR_CANCELLED: return Error{ExitCode::interrupted, msg, {}, std::nullopt};
-    default: return Error::failed(msg);
-    }
+    return error_of_status(out.status, out.error.empty() ? "call failed" : out.error, errors::Code::provision_failed,
+                           "distro \"" + db_type + "\": ");
 }
 
-Error no_distro(const std::string& db_type) {
-    return Error::invalid("no distro plugin \"" + db_type + "\"",
-                          "Run `pgorch-host plugins` to see the distributions this host has.");
-}
+Error no_distro(const std::string& db_type) { return plugins::no_plugin(plugins::Kind::distro, db_type); }
 
 // The shared slot of `key` in `table`, created on first use (under the table's short lock).
 template <class Table, class K>
@@ -54,7 +46,7 @@ json::object Provisioner::options_of(const std::string& db_type) {
 
 Expected<cluster::Install> Provisioner::provision(const std::string& db_type, const std::string& version,
                                                   const std::string& edition, const std::vector<std::string>& packages) {
-    return provision(ProvisionRequest{db_type, version, edition, packages, {}});
+    return provision(ProvisionRequest{db_type, version, edition, packages, {}, {}});
 }
 
 // Looks up the distro plugin and calls its provision callback once per key.
@@ -64,20 +56,17 @@ Expected<cluster::Install> Provisioner::provision(const ProvisionRequest& rq) {
     auto slot = slot_of(mu_, slots_, Key{rq.db_type, rq.version, rq.edition, rq.method});
     return slot->get([&] { return call_provision(*p, rq); },
                      [&]() -> Expected<cluster::Install> {
-                         return Error::failed("distro \"" + rq.db_type + "\": its provision callback asked for " + rq.version +
+                         return Error::of(errors::Code::plugin_failed, "distro \"" + rq.db_type + "\": its provision callback asked for " + rq.version +
                                               ", the version it is providing (a provision service call on its own key)");
                      });
 }
 
 // One provision call: the layout, with the distro and edition filled in when the plugin left them out.
 Expected<cluster::Install> Provisioner::call_provision(plugins::Plugin& p, const ProvisionRequest& rq) {
-    json::array pkgs;
-    for (const auto& s : rq.packages) pkgs.emplace_back(s);
-    json::object input{{"version", rq.version},
-                       {"edition", rq.edition.empty() ? json::value(nullptr) : json::value(rq.edition)},
-                       {"package", std::move(pkgs)},
-                       {"options", options_of(rq.db_type)}};
-    if (!rq.method.empty()) input["method"] = rq.method;
+    sdk::ProvisionRequest request = rq;
+    request.db_type.clear();  // the distro's own input does not name it
+    request.options = options_of(rq.db_type);
+    json::object input = request.to_json();
     auto t0 = std::chrono::steady_clock::now();
     plugins::CallOutcome out = p.call(plugins::Callback::provision, services_, input);
     if (!out.ok()) return call_error(rq.db_type, out);
@@ -101,7 +90,7 @@ Expected<sdk::VersionListing> Provisioner::listing(const std::string& db_type, c
     auto slot = slot_of(mu_, listings_, std::pair{db_type, major});
     return slot->get([&] { return call_listing(*p, db_type, major); },
                      [&]() -> Expected<sdk::VersionListing> {
-                         return Error::failed("distro \"" + db_type +
+                         return Error::of(errors::Code::plugin_failed, "distro \"" + db_type +
                                               "\": its list_versions callback asked for its own listing");
                      });
 }
@@ -114,9 +103,8 @@ Expected<sdk::VersionListing> Provisioner::call_listing(plugins::Plugin& p, cons
         l.problems.push_back({"", "distro \"" + db_type + "\" cannot list its versions"});
         return l;
     }
-    json::object input{{"options", options_of(db_type)}};
-    if (!major.empty()) input["major"] = major;
-    plugins::CallOutcome out = p.call(plugins::Callback::list_versions, services_, input);
+    const sdk::ListVersionsRequest request{major, options_of(db_type)};
+    plugins::CallOutcome out = p.call(plugins::Callback::list_versions, services_, request.to_json());
     if (!out.ok()) return call_error(db_type, out);
     return sdk::VersionListing::from_json(out.result);
 }

@@ -2,11 +2,11 @@
 // different versions, re-entrant calls, failures; and the upgrade chain's versions, all resolved
 // and provisioned before anything runs.
 #include "support/engine_world.hpp"
+#include "support/meeting.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <thread>
 
@@ -34,22 +34,6 @@ bool finishes(Fn fn, std::chrono::seconds limit = 20s) {
     return returned.wait_for(limit) == std::future_status::ready;
 }
 
-// How many provision calls of the fake distro run at once, at most.
-struct Overlap {
-    std::mutex mu;
-    std::condition_variable cv;
-    int inside = 0, peak = 0;
-
-    // Enters, waits (up to `limit`) until `want` calls are inside together, leaves.
-    void meet(int want, std::chrono::milliseconds limit) {
-        std::unique_lock lk(mu);
-        peak = std::max(peak, ++inside);
-        cv.notify_all();
-        cv.wait_for(lk, limit, [&] { return peak >= want; });
-        --inside;
-    }
-};
-
 json::value provision_service(plugins::ServiceProvider& host, const std::string& db_type, const std::string& version,
                               int32_t& status) {
     auto r = host.provision("test", {{"db_type", db_type}, {"version", version}});
@@ -61,7 +45,7 @@ json::value provision_service(plugins::ServiceProvider& host, const std::string&
 
 TEST_CASE("provisioner: different versions provision side by side, not one after the other", "[engine][provision]") {
     auto w = std::make_shared<EngineWorld>();
-    auto overlap = std::make_shared<Overlap>();
+    auto overlap = std::make_shared<test::Meeting>();
     w->distro->callbacks[Callback::provision] = [overlap](plugins::ServiceProvider&, const json::object& in) {
         overlap->meet(2, 10s);  // a provisioner that serialises them keeps the second out for 10 s
         return FakePlugin::ok(EngineWorld::layout(std::string(in.at("version").as_string())));
