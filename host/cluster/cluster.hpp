@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,10 +80,15 @@ public:
     virtual boost::json::object info() const = 0;
 };
 
+// Makes the Cluster object of a complete spec (datadir and port chosen) whose unix socket goes
+// in `socket_dir`. The default makes a PgCluster; the engine's unit tests make fakes.
+using ClusterFactory = std::function<std::unique_ptr<Cluster>(runtime::Runtime& rt, const fs::path& run_dir,
+                                                              ClusterSpec spec, fs::path socket_dir)>;
+
 // Creates clusters on a runtime under a run folder; stops every one it started on destruction.
 class ClusterManager {
 public:
-    ClusterManager(runtime::Runtime& rt, fs::path run_dir);
+    ClusterManager(runtime::Runtime& rt, fs::path run_dir, ClusterFactory factory = {});
     ~ClusterManager();
     // Registers a new cluster: id checked (letters, digits, ".", "_", "-"; unique), datadir and
     // socket folder chosen, a free port when spec.port is 0. Nothing runs: call init() next.

@@ -82,6 +82,19 @@ Expected<RunResources> make_resources(std::unique_ptr<runtime::Runtime> rt, plug
     return r;
 }
 
+// The docker runtime's options from a scenario's `docker:` section (the image defaults to
+// pgorch's own base image); the scenario folder is shared with the container.
+runtime::DockerOptions docker_options(const scenario::DockerSettings& s, const fs::path& scenario_dir) {
+    runtime::DockerOptions o;
+    o.image = s.image ? s.image->value : "pgorch-debian:bookworm";
+    if (s.registry) o.registry = s.registry->value;
+    if (s.container_name) o.container_name = s.container_name->value;
+    // host_port/container_port are not mapped: the container uses the host network, where
+    // every cluster listens on 127.0.0.1 on a free port like in the local runtime.
+    if (!scenario_dir.empty()) o.shared_dirs.push_back(scenario_dir);
+    return o;
+}
+
 // Options of the distro plugins from the scenario's `args: <distro>: "--key=value ..."` (e.g.
 // `pgdg: --methods=deb --apt_repository="deb http://... bookworm-pgdg main"`).
 void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registry, Provisioner& provisioner) {
@@ -115,7 +128,7 @@ Expected<std::unique_ptr<runtime::Runtime>> choose_runtime(const scenario::Scena
     spdlog::info("docker engine API {}: running in a container", *version);
     scenario::DockerSettings settings = sc.docker ? *sc.docker : scenario::DockerSettings{};
     if (!settings.image && target_image) settings.image = *target_image;
-    return runtime::make_docker_runtime(settings, run_id, run_dir, sc.dir);
+    return runtime::make_docker_runtime(docker_options(settings, sc.dir), run_id, run_dir);
 }
 
 // Creates a folder the service user can use (the run folder is shared with PostgreSQL).
@@ -205,7 +218,7 @@ Expected<std::unique_ptr<TargetScope>> open_target_scope(const RunContext& ctx, 
     std::string suffix = "-t" + std::to_string(index + 1);
     if (settings.container_name) settings.container_name->value += suffix;
     spdlog::info("db_params entry {} ({}): its own container of \"{}\"", index, target.db_version.value, image);
-    auto rt = runtime::make_docker_runtime(settings, ctx.run_id + suffix, ctx.run_dir, sc.dir);
+    auto rt = runtime::make_docker_runtime(docker_options(settings, sc.dir), ctx.run_id + suffix, ctx.run_dir);
     if (!rt) return rt.error();
     auto res = make_resources(std::move(*rt), *ctx.registry, ctx.options, ctx.run_dir, ctx.results_dir, sc.dir,
                               *ctx.cancel);

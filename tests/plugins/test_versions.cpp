@@ -1,6 +1,6 @@
 // Version selectors, their resolution and the tools rule, against a distro whose "mirror" is a
 // JSON file (fixtures/listing.cpp) and the real step plugins' requirements. No PostgreSQL.
-#include "recording_provider.hpp"
+#include "support/fake_services.hpp"
 
 #include "engine/provision.hpp"
 #include "engine/version_plan.hpp"
@@ -37,7 +37,7 @@ json::array today() {
 struct World {
     fs::path dir;
     plugins::Registry registry;
-    test::RecordingProvider host;
+    test::FakeServices host;
     std::unique_ptr<engine::Provisioner> provisioner;
 
     explicit World(const json::array& offers) {
@@ -49,7 +49,6 @@ struct World {
         REQUIRE(registry.load_file(fs::path(PGORCH_FIXTURE_PLUGIN_DIR) / "pgorch-distro-fx_listing.so"));
         for (const char* step : {"minor", "pg_upgrade", "pg_dumpall", "inplace_catalog"})
             REQUIRE(registry.load_file(fs::path(PGORCH_PLUGIN_BUILD_DIR) / ("pgorch-step-" + std::string(step) + ".so")));
-        host.is_cancelled = false;
         provisioner = std::make_unique<engine::Provisioner>(registry, host);
     }
     ~World() {
