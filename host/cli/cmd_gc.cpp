@@ -12,7 +12,7 @@ int cmd_gc(const Options& o) {
     auto age = engine::parse_age(o.older_than);
     if (!age) {
         print_error(age.error());
-        return static_cast<int>(ExitCode::invalid_input);
+        return static_cast<int>(age.error().code);
     }
     engine::GcOptions g;
     g.work_dir = o.work_dir.empty() ? paths::default_work_dir() : o.work_dir;

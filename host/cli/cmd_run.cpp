@@ -99,8 +99,10 @@ int cmd_list(const Options& o) {
         if (!o.operands.empty() || found) break;  // the first root with scenarios wins
     }
     if (!found) {
-        std::cerr << "no scenarios found (a scenario is a folder holding conf.yaml)\n";
-        return static_cast<int>(ExitCode::invalid_input);
+        Error e = Error::of(errors::Code::scenario_not_found, "no scenarios found",
+                            "A scenario is a folder holding conf.yaml; give the folder that holds them.");
+        print_error(e);
+        return static_cast<int>(e.code);
     }
     return 0;
 }

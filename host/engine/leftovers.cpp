@@ -245,7 +245,8 @@ Expected<double> parse_age(const std::string& text) {
     double scale = unit == "d" ? 86400 : unit == "h" ? 3600 : unit == "m" ? 60 : unit == "s" || (unit.empty() && n == 0) ? 1 : -1;
     if (n < 0 || scale < 0 || !std::isfinite(n))
         return Error::invalid("--older-than must be a number with d, h, m or s, not \"" + text + "\"",
-                              "Write e.g. --older-than 7d (days), 12h, 30m or 0 (everything not running).");
+                              "Write e.g. --older-than 7d (days), 12h, 30m or 0 (everything not running).")
+            .as(errors::Code::command_line);
     return n * scale;
 }
 

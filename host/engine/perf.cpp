@@ -42,12 +42,11 @@ namespace {
 Status prepare_check(RunContext& ctx, const scenario::PerfCheckKey& key, PerfCheckPlugin& out) {
     const std::string name(key.plugin);
     out.plugin = ctx.registry->find(plugins::Kind::step, name);
-    if (!out.plugin)
-        return Error::invalid("no step plugin \"" + name + "\" to run the " + key.queries(),
-                              "Run `pgorch-host plugins` to see the plugins this host has loaded.");
+    if (!out.plugin) return plugins::no_plugin(plugins::Kind::step, name, "It runs the " + key.queries() + ".");
     if (out.plugin->requirements().perf_check != key.check)
-        return Error::invalid("step plugin \"" + name + "\" cannot run the " + key.queries() +
-                              ": it does not declare \"perf_check\": \"" + sdk::to_string(key.check) + "\"");
+        return Error::of(errors::Code::unknown_plugin, "step plugin \"" + name + "\" cannot run the " + key.queries() +
+                                                           ": it does not declare \"perf_check\": \"" +
+                                                           sdk::to_string(key.check) + "\"");
     if (auto it = ctx.scenario->perf_check_options.find(name); it != ctx.scenario->perf_check_options.end())
         out.options = it->second;
     return {};
@@ -211,16 +210,19 @@ Status write_results(RunContext& ctx, report::PerfResults& results, std::vector<
     return {};
 }
 
-// The table, then each mismatching plan's diff and each failed query's or hook's reason.
+// The table, then each target that could not run, each mismatching plan's diff and each failed
+// query's or hook's reason.
 void print_console(const report::PerfResults& results) {
     std::string out = "\n" + report::summary_table(results);
+    for (const auto& t : results.targets)
+        if (t.error) out += "\n" + (t.error->where ? "" : t.db_type + " " + t.version + ": ") + t.error->render() + "\n";
     for (const auto& t : results.targets)
         for (const auto& c : t.cases) {
             for (const auto& x : c.explain) {
                 auto* d = x.detail.if_contains("diff");
                 if (x.verdict == sdk::PlanVerdict::mismatch && d && d->is_string())
-                    out += fmt::format("\n{} {} / {} / {}: plan mismatch\n{}", t.db_type, t.version, c.name, x.query,
-                                       std::string(d->as_string()));
+                    out += fmt::format("\n{} {} / {} / {}: error[{}]: plan mismatch\n{}", t.db_type, t.version, c.name,
+                                       x.query, errors::tag(errors::Code::plan_mismatch), std::string(d->as_string()));
                 else if (!x.error.empty())
                     out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, x.query, x.error);
             }
@@ -228,7 +230,9 @@ void print_console(const report::PerfResults& results) {
                 if (!tm.error.empty())
                     out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, tm.query, tm.error);
             for (const auto& h : c.hooks)
-                if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
+                if (!h.ok)
+                    out += fmt::format("\n{} {} / {}: error[{}]: {}\n", t.db_type, t.version, c.name,
+                                       errors::tag(errors::Code::script_failed), h.error);
         }
     log::print(out);
 }
@@ -262,7 +266,7 @@ RunOutcome run_perf(RunContext& ctx) {
     RunOutcome outcome;
     auto fail = [&](const Error& e) {
         outcome.code = e.code;
-        outcome.summary = e.str();
+        outcome.summary = e.render();
         return outcome;
     };
     PerfPlugins plugins;

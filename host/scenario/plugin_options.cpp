@@ -22,7 +22,8 @@ Expected<std::vector<RawOption>> option_words(const Text& text) {
         std::string key = w.substr(0, eq);
         std::replace(key.begin(), key.end(), '-', '_');
         if (key.empty())
-            return Error::invalid("an option has no name", "Write options as --name=value.").at(text.where);
+            return Error::of(errors::Code::manifest_invalid, "an option has no name", "Write options as --name=value.")
+                .at(text.where);
         out.push_back({key, {eq == std::string::npos ? std::string("true") : w.substr(eq + 1), std::nullopt}, text.where});
     }
     return out;
@@ -32,8 +33,8 @@ Expected<std::vector<RawOption>> option_words(const Text& text) {
 json::object check_options(const std::vector<plugins::OptionSpec>& specs, const std::vector<RawOption>& raw,
                            const OptionOwner& owner, const fs::path& scenario_dir, Diagnostics& diag) {
     const std::string label = std::string(plugins::to_string(owner.kind)) + " plugin \"" + owner.name + "\"";
-    auto error = [&](const SourceLocation& at, std::string message, std::string hint = {}) {
-        diag.errors.push_back(Error::invalid(std::move(message), std::move(hint)).at(at));
+    auto error = [&](const SourceLocation& at, errors::Code id, std::string message, std::string hint = {}) {
+        diag.errors.push_back(Error::of(id, std::move(message), std::move(hint)).at(at));
     };
     std::vector<std::string_view> declared;
     for (const auto& o : specs) declared.push_back(o.key);
@@ -51,29 +52,32 @@ json::object check_options(const std::vector<plugins::OptionSpec>& specs, const 
                                : declared.empty() ? std::string(owner.kind == plugins::Kind::step ? "Step" : "Distro") +
                                                         " plugin \"" + owner.name + "\" takes no options."
                                                   : "Its options are: " + detail::join(declared) + ".";
-            error(r.where, "option \"" + r.key + "\" is not declared by " + label + " " + owner.place, hint);
+            error(r.where, errors::Code::unknown_option, "option \"" + r.key + "\" is not declared by " + label + " " + owner.place,
+                  hint);
             continue;
         }
         if (!seen.insert(r.key).second) {
-            error(r.where, "option \"" + r.key + "\" of " + label + " is given twice " + owner.place,
+            error(r.where, errors::Code::bad_option_value, "option \"" + r.key + "\" of " + label + " is given twice " + owner.place,
                   "Give each option once.");
             continue;
         }
         if (spec->ignored)
-            diag.warnings.push_back(Error::invalid("option \"" + r.key + "\" has no effect on " + label + " " + owner.place,
+            diag.warnings.push_back(Error::of(errors::Code::unknown_option,
+                                              "option \"" + r.key + "\" has no effect on " + label + " " + owner.place,
                                                    owner.kind == plugins::Kind::step
                                                        ? "Remove it, or use a step type that takes it."
                                                        : "Remove it.")
                                         .at(r.where));
         auto v = plugins::typed_value(*spec, r.value);
         if (!v) {
-            error(r.where, "option \"" + r.key + "\" of " + label + " " + v.error().message);
+            error(r.where, errors::Code::bad_option_value, "option \"" + r.key + "\" of " + label + " " + v.error().message);
             continue;
         }
         if (spec->type == PGORCH_OPT_PATH) {
             auto f = resolve_path(scenario_dir, Text{r.value.text, r.where});
             if (!f) {
-                error(r.where, "option \"" + r.key + "\" of " + label + ": " + f.error().message, f.error().hint);
+                error(r.where, errors::Code::file_unusable, "option \"" + r.key + "\" of " + label + ": " + f.error().message,
+                      f.error().hint);
                 continue;
             }
             *v = f->path.string();
@@ -82,7 +86,8 @@ json::object check_options(const std::vector<plugins::OptionSpec>& specs, const 
     }
     for (const auto& o : specs)
         if (o.required && !seen.count(o.key))
-            error(owner.where, owner.missing_prefix + ": required option \"" + o.key + "\" is missing", owner.missing_hint);
+            error(owner.where, errors::Code::bad_option_value,
+                  owner.missing_prefix + ": required option \"" + o.key + "\" is missing", owner.missing_hint);
     return out;
 }
 

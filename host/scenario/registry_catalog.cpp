@@ -28,14 +28,15 @@ sdk::PerfCheck RegistryCatalog::perf_check(std::string_view step) const {
 }
 
 // The validate callback, with a host that offers no service (nothing runs yet).
-std::optional<std::string> RegistryCatalog::validate(plugins::Kind kind, std::string_view name,
-                                                     const boost::json::object& input) const {
+std::optional<Refused> RegistryCatalog::validate(plugins::Kind kind, std::string_view name,
+                                                 const boost::json::object& input) const {
     plugins::Plugin* p = registry_.find(kind, name);
     if (!p || !p->has(plugins::Callback::validate)) return std::nullopt;
     plugins::ServiceProvider nothing;
     plugins::CallOutcome out = p->call(plugins::Callback::validate, nothing, input);
     if (out.ok()) return std::nullopt;
-    return out.error.empty() ? "its validate callback failed with status " + std::to_string(out.status) : out.error;
+    return Refused{out.status, out.error.empty() ? "its validate callback failed with status " + std::to_string(out.status)
+                                                 : out.error};
 }
 
 }  // namespace pgorch::scenario

@@ -26,9 +26,10 @@ public:
     void run();
 
 private:
-    void error(const SourceLocation& where, std::string message, std::string hint = {}) {
-        d_.errors.push_back(Error::invalid(std::move(message), std::move(hint)).at(where));
+    void error(const SourceLocation& where, errors::Code id, std::string message, std::string hint = {}) {
+        d_.errors.push_back(Error::of(id, std::move(message), std::move(hint)).at(where));
     }
+    void error(const SourceLocation& where, Error e) { d_.errors.push_back(std::move(e.at(where))); }
     std::string missing_hint(plugins::Kind kind, const std::string& name) const;
     void distro(const Text& db_type);
     void args(const ArgMap& args, std::string_view where);
@@ -64,8 +65,8 @@ void Checker::distro(const Text& db_type) {
     if (db_type.empty()) return;
     if (!seen_db_types_.insert(db_type.value + "@" + db_type.where.str()).second) return;
     if (!c_.options(plugins::Kind::distro, db_type.value))
-        error(db_type.where, "no distro plugin \"" + db_type.value + "\" for \"db_type\"",
-              missing_hint(plugins::Kind::distro, db_type.value));
+        error(db_type.where,
+              plugins::no_plugin(plugins::Kind::distro, db_type.value, missing_hint(plugins::Kind::distro, db_type.value)));
 }
 
 // Every args value must split into words.
@@ -79,14 +80,17 @@ void Checker::args(const ArgMap& args, std::string_view where) {
             return e.where && e.where->str() == value.where.str();
         });
         if (!words && !reported)
-            error(value.where, "arguments for \"" + tool + "\" in " + std::string(where) + ": " + words.error().message,
+            error(value.where, errors::Code::manifest_invalid,
+                  "arguments for \"" + tool + "\" in " + std::string(where) + ": " + words.error().message,
                   words.error().hint);
     }
 }
 
 void Checker::call_validate(plugins::Kind kind, const std::string& name, const json::object& input,
                             const SourceLocation& where, const std::string& what) {
-    if (auto refused = c_.validate(kind, name, input)) error(where, what + ": " + *refused);
+    // The plugin's status gives the code (a catalog code it names in its message wins).
+    if (auto refused = c_.validate(kind, name, input))
+        error(where, error_of_status(refused->status, refused->message, errors::Code::plugin_input, what + ": "));
 }
 
 // A step's type must be a step plugin; its args are that plugin's options, typed, then validated.
@@ -98,7 +102,7 @@ void Checker::step(UpgradeStep& st, size_t index) {
     const std::string& type = st.type.value;
     const auto* opts = c_.options(plugins::Kind::step, type);
     if (!opts) {
-        error(st.type.where, "no step plugin \"" + type + "\" for step " + n, missing_hint(plugins::Kind::step, type));
+        error(st.type.where, plugins::no_plugin(plugins::Kind::step, type, missing_hint(plugins::Kind::step, type)));
         return;
     }
     std::vector<RawOption> raw;
@@ -111,7 +115,7 @@ void Checker::step(UpgradeStep& st, size_t index) {
         auto declared = std::find_if(opts->begin(), opts->end(), [&](const auto& o) { return o.key == k.key; });
         if (declared == opts->end()) {
             std::string near = detail::closest(k.key, known);
-            error(k.key_where, "unknown key \"" + k.key + "\" in step " + n,
+            error(k.key_where, errors::Code::unknown_key, "unknown key \"" + k.key + "\" in step " + n,
                   near.empty() ? "Known keys here: " + detail::join(known) + "." : "Did you mean \"" + near + "\"?");
             continue;
         }
@@ -138,7 +142,8 @@ json::object Checker::top_options(plugins::Kind kind, const std::string& name) {
     auto raw = option_words(it->second);
     if (!raw) {
         if (split_args(it->second.value))  // a quoting error is reported by args()
-            error(it->second.where, "\"" + name + "\" in \"args\": " + raw.error().message, raw.error().hint);
+            error(it->second.where, errors::Code::manifest_invalid, "\"" + name + "\" in \"args\": " + raw.error().message,
+                  raw.error().hint);
         return {};
     }
     const std::string label = std::string(plugins::to_string(kind)) + " plugin \"" + name + "\"";
@@ -155,12 +160,13 @@ void Checker::perf_checks() {
         if (!first_use) continue;
         const std::string plugin(key.plugin);
         if (!c_.options(plugins::Kind::step, plugin)) {
-            error(*first_use, "no step plugin \"" + plugin + "\" to run the " + key.queries(),
-                  missing_hint(plugins::Kind::step, plugin));
+            error(*first_use, plugins::no_plugin(plugins::Kind::step, plugin,
+                                                 "It runs the " + key.queries() + ". " +
+                                                     missing_hint(plugins::Kind::step, plugin)));
             continue;
         }
         if (c_.perf_check(plugin) != key.check) {
-            error(*first_use,
+            error(*first_use, errors::Code::unknown_plugin,
                   "step plugin \"" + plugin + "\" cannot run the " + key.queries() + ": it does not declare \"perf_check\": \"" +
                       sdk::to_string(key.check) + "\"",
                   "Use the \"" + plugin + "\" plugin pgorch ships, or one built as a " + sdk::to_string(key.check) + " check.");

@@ -15,6 +15,12 @@
 
 namespace pgorch::scenario {
 
+// Why a plugin's validate callback refused its input.
+struct Refused {
+    int32_t status = PGORCH_ERR_INVALID;
+    std::string message;
+};
+
 // What validation needs to know about plugins; the registry implements it for real runs
 // (RegistryCatalog) and unit tests fake it.
 struct PluginCatalog {
@@ -24,10 +30,10 @@ struct PluginCatalog {
     virtual const std::vector<plugins::OptionSpec>* options(plugins::Kind kind, std::string_view name) const = 0;
     // The perf check contract a step plugin declares (none for an upgrade step or an unknown one).
     virtual sdk::PerfCheck perf_check(std::string_view step) const = 0;
-    // Calls the plugin's validate callback with `input`: its message when it refuses the input,
-    // nullopt when it accepts it or has no validate callback.
-    virtual std::optional<std::string> validate(plugins::Kind kind, std::string_view name,
-                                                const boost::json::object& input) const {
+    // Calls the plugin's validate callback with `input`: its status and message when it refuses
+    // the input, nullopt when it accepts it or has no validate callback.
+    virtual std::optional<Refused> validate(plugins::Kind kind, std::string_view name,
+                                            const boost::json::object& input) const {
         return std::nullopt;
     }
 };
@@ -39,8 +45,8 @@ public:
     std::vector<std::string> names(plugins::Kind kind) const override;
     const std::vector<plugins::OptionSpec>* options(plugins::Kind kind, std::string_view name) const override;
     sdk::PerfCheck perf_check(std::string_view step) const override;
-    std::optional<std::string> validate(plugins::Kind kind, std::string_view name,
-                                        const boost::json::object& input) const override;
+    std::optional<Refused> validate(plugins::Kind kind, std::string_view name,
+                                    const boost::json::object& input) const override;
 
 private:
     plugins::Registry& registry_;
