@@ -2,7 +2,6 @@
 #include "engine/engine.hpp"
 
 #include "cluster/cluster.hpp"
-#include "core/args.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "core/secret.hpp"
@@ -95,17 +94,10 @@ runtime::DockerOptions docker_options(const scenario::DockerSettings& s, const f
     return o;
 }
 
-// Options of the distro plugins from the scenario's `args: <distro>: "--key=value ..."` (e.g.
-// `pgdg: --methods=deb --apt_repository="deb http://... bookworm-pgdg main"`).
-void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registry, Provisioner& provisioner) {
-    for (const auto& [name, text] : sc.args) {
-        if (!registry.find(plugins::Kind::distro, name)) continue;
-        auto words = split_args(text.value);
-        if (!words) continue;  // refused by validation already
-        boost::json::object o;
-        for (auto& [key, value] : option_pairs(*words)) o[key] = value;
-        provisioner.set_options(name, std::move(o));
-    }
+// Options of the distro plugins, typed by the validation (`args: <distro>: "--key=value ..."`,
+// e.g. `pgdg: --methods=deb --apt_repository="deb http://... bookworm-pgdg main"`).
+void set_distro_options(const scenario::Scenario& sc, Provisioner& provisioner) {
+    for (const auto& entry : sc.distro_options) provisioner.set_options(entry.first, entry.second);
 }
 
 // The runtime of a run: docker when asked (--runtime docker) or when the scenario has a docker:
@@ -223,7 +215,7 @@ Expected<std::unique_ptr<TargetScope>> open_target_scope(const RunContext& ctx, 
     auto res = make_resources(std::move(*rt), *ctx.registry, ctx.options, ctx.run_dir, ctx.results_dir, sc.dir,
                               *ctx.cancel);
     if (!res) return res.error();
-    set_distro_options(sc, *ctx.registry, *res->provisioner);
+    set_distro_options(sc, *res->provisioner);
     auto scope = std::make_unique<ContainerScope>(std::move(*res));
     scope->watch(*ctx.cancel);
     RunResources& r = scope->resources();
@@ -266,7 +258,7 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     if (!rt) return {rt.error().code, rt.error().render(), {}};
     auto res = make_resources(std::move(*rt), registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
     if (!res) return {res.error().code, res.error().render(), {}};
-    set_distro_options(sc, registry, *res->provisioner);
+    set_distro_options(sc, *res->provisioner);
     if (Status s = make_run_dirs(*res->runtime, {ctx.run_dir, ctx.run_dir / "clusters", ctx.run_dir / "logs",
                                                  ctx.results_dir});
         !s)
@@ -337,7 +329,7 @@ Expected<std::vector<std::string>> resolve_versions(const scenario::Scenario& sc
     Scratch s;
     if (Status st = open_scratch(s, registry, options, "validate", cancel); !st) return st.error();
     CancelWatcher watcher(cancel, *s.res->runtime);
-    set_distro_options(sc, registry, *s.res->provisioner);
+    set_distro_options(sc, *s.res->provisioner);
     ToolBroker broker(*s.res->provisioner, *s.res->runtime, s.dir / "tools");
     std::vector<std::string> lines;
     std::vector<VersionPlan> plans;

@@ -174,7 +174,7 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     in.from = current_->install().to_json();
     in.to = to;
     in.initdb_args = initdb_args_;
-    for (const auto& [k, v] : step.args) in.options[k] = v.value;
+    in.options = step.options;  // typed by the validation
     in.step_index = static_cast<int>(i + 1);
     in.step_type = step.type.value;
     in.work_dir = work_dir.string();

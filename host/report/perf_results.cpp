@@ -40,11 +40,11 @@ json::object seed_case(const CaseResult& c) {
     json::array explain, timing;
     for (const ExplainResult& x : c.explain)
         explain.push_back(json::object{{"query", x.query},
-                                       {"result", x.result},
+                                       {"result", x.result()},
                                        {"matched_expected_file",
                                         x.matched_expected_file ? json::value(*x.matched_expected_file) : nullptr}});
     for (const TimingResult& t : c.timing)
-        timing.push_back(json::object{{"query", t.query}, {"result", t.result}, {"status", t.status}});
+        timing.push_back(json::object{{"query", t.query}, {"result", t.result()}, {"status", t.status()}});
     json::object o{{"case_name", c.name}, {"explain_results", std::move(explain)}, {"timing_results", std::move(timing)}};
     if (!c.error.empty()) o["error"] = c.error;
     return o;
@@ -64,7 +64,7 @@ json::object case_json(const CaseResult& c) {
     for (const ExplainResult& x : c.explain) {
         json::object o = x.detail;
         o["query"] = x.query;
-        o["result"] = x.result;
+        o["result"] = x.result();
         o["matched_expected_file"] = x.matched_expected_file ? json::value(*x.matched_expected_file) : nullptr;
         if (!x.error.empty()) o["error"] = x.error;
         explain.push_back(std::move(o));
@@ -72,8 +72,8 @@ json::object case_json(const CaseResult& c) {
     for (const TimingResult& t : c.timing) {
         json::object o = t.detail;
         o["query"] = t.query;
-        o["result"] = t.result;
-        o["status"] = t.status;
+        o["result"] = t.result();
+        o["status"] = t.status();
         if (!t.error.empty()) o["error"] = t.error;
         timing.push_back(std::move(o));
     }
@@ -244,9 +244,9 @@ std::string summary_table(const PerfResults& results) {
         for (const CaseResult& c : t.cases) {
             std::size_t match = 0, within = 0;
             std::string times;
-            for (const ExplainResult& x : c.explain) match += x.result == "match";
+            for (const ExplainResult& x : c.explain) match += x.verdict == sdk::PlanVerdict::match;
             for (const TimingResult& tm : c.timing) {
-                within += tm.status == "success";
+                within += tm.success;
                 const json::value* stats = tm.detail.if_contains("stats");
                 const json::value* med = stats && stats->is_object() ? stats->as_object().if_contains("median") : nullptr;
                 const json::value* limit = tm.detail.if_contains("limit_ms");

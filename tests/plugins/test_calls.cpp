@@ -135,7 +135,7 @@ TEST_CASE("describe and to_json show a plugin and its options") {
     const std::string text = describe(noop);
     CHECK_THAT(text, Catch::StartsWith("noop (step plugin, version 1.0.0)\n"));
     CHECK_THAT(text, Catch::Contains("  file:         " + fs::canonical(noop_file()).string() + "\n"));
-    CHECK_THAT(text, Catch::Contains("  ABI:          1.1\n"));
+    CHECK_THAT(text, Catch::Contains("  ABI:          1.2\n"));
     CHECK_THAT(text, Catch::Contains("  callbacks:    run\n"));
     CHECK_THAT(text, Catch::Contains("  KEY      TYPE     REQUIRED  DEFAULT  DESCRIPTION\n"));
     CHECK_THAT(text, Catch::Contains("  message  string   no        hello    Text the step logs and returns.\n"));

@@ -3,8 +3,10 @@
 // optionally "hint: <substring>"), at that position of that conf.yaml, with that catalog code,
 // without throwing. "0:0" is an error about the file as a whole. A fixture that git cannot hold
 // (a FIFO, a file over the size limit) has a `generate` file instead of conf.yaml: "fifo" or
-// "size N"; the test makes it in a copy.
+// "size N"; the test makes it in a copy. A manifest the parser accepts is checked against the
+// real plugins of the build (options, validate callbacks), as `validate` and `run` do.
 #include "scenario/parser.hpp"
+#include "scenario/validate.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -74,6 +76,9 @@ TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]"
         if (entry.is_directory()) cases.push_back(entry.path());
     std::sort(cases.begin(), cases.end());
     REQUIRE(cases.size() >= 20);
+    pgorch::plugins::Registry registry;
+    registry.load_dirs({fs::path(PGORCH_PLUGIN_BUILD_DIR)});
+    RegistryCatalog catalog(registry);
 
     for (const auto& dir : cases) {
         DYNAMIC_SECTION(dir.filename().string()) {
@@ -83,6 +88,8 @@ TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]"
             Scenario s;
             Diagnostics d;
             REQUIRE_NOTHROW(d = parse_scenario(folder, s));
+            // What only the plugins can refuse (options, validate callbacks): the real plugins.
+            if (d.ok()) validate_against_plugins(s, catalog, d);
             for (const auto& e : d.errors) UNSCOPED_INFO(e.str());
             REQUIRE(d.errors.size() == 1);
             const auto& e = d.errors.front();

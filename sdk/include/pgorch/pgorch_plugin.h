@@ -1,5 +1,5 @@
 /*
- * pgorch plugin ABI, version 1.1.
+ * pgorch plugin ABI, version 1.2.
  *
  * This header is the whole contract between pgorch-host and a plugin (a shared object).
  * It is plain C: fixed-width integers, UTF-8 `const char*`, opaque handles, structured data
@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 #define PGORCH_ABI_MAJOR 1
-#define PGORCH_ABI_MINOR 1
+#define PGORCH_ABI_MINOR 2
 
 #define PGORCH_PLUGIN_ENTRY pgorch_plugin_entry
 #define PGORCH_PLUGIN_ENTRY_NAME "pgorch_plugin_entry"
@@ -95,7 +95,13 @@ typedef enum pgorch_option_type {
     PGORCH_OPT_INTEGER = 2,
     PGORCH_OPT_NUMBER = 3,
     PGORCH_OPT_BOOLEAN = 4,
-    PGORCH_OPT_STRING_LIST = 5  /* a YAML list of strings, or one string */
+    PGORCH_OPT_STRING_LIST = 5, /* a YAML list of strings, or one string */
+    /* ABI 1.2: a file or folder of the scenario, named relative to the scenario folder. The host
+     * resolves it inside that folder (a path that escapes it is refused, as for scripts), refuses
+     * a missing one before anything runs, and hands the plugin its absolute path, which is the
+     * same inside the run's container (the scenario folder is at its own path there). A host
+     * refuses a plugin of ABI 1.1 or older that declares it. */
+    PGORCH_OPT_PATH = 6
 } pgorch_option_type;
 
 /* Option flags. */
@@ -216,7 +222,7 @@ typedef struct pgorch_plugin_descriptor {
     /* NULL-terminated array of option pointers (NULL: no option). */
     const pgorch_option* const* options;
 
-    /* Optional: check the options ({"options": {...}}) before anything runs. */
+    /* Optional: check the typed options ({"options"}; a distro per version: +"version","edition") first. */
     pgorch_callback validate;
     /* step: required. input: {"options","scenario_dir","cluster","from","to","step",...} */
     pgorch_callback run;
@@ -231,8 +237,8 @@ typedef struct pgorch_plugin_descriptor {
      * StepRequirements): {"from": {"own": [tools], "any": [tools]}, "to": {...},
      * "versions": "any"|"same"|"same_major"|"not_lower"|"not_lower_major"}. "own": tools the installation itself
      * must have; "any": tools it may borrow from another installation. NULL: the server tools
-     * on both sides, any versions. The host checks it at load and refuses what cannot be had
-     * before anything runs. */
+     * on both sides, any versions. The host checks it at load and refuses what cannot be had before
+     * anything runs. "perf_check": "plan"|"timing": a perf check, called per query (pgorch/perf.hpp). */
     const char* requirements;
 } pgorch_plugin_descriptor;
 #define PGORCH_DESCRIPTOR_V1_SIZE ((uint32_t)sizeof(pgorch_plugin_descriptor))
