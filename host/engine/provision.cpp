@@ -112,6 +112,16 @@ Expected<sdk::VersionListing> Provisioner::listing(const std::string& db_type, c
     return l;
 }
 
+Expected<sdk::VersionCheckResult> Provisioner::check(const std::string& db_type, sdk::VersionCheck check) {
+    plugins::Plugin* p = registry_.find(plugins::Kind::distro, db_type);
+    if (!p) return no_distro(db_type);
+    if (!p->has(plugins::Callback::validate)) return sdk::VersionCheckResult{};
+    check.options = options_of(db_type);
+    plugins::CallOutcome out = p->call(plugins::Callback::validate, services_, check.to_json());
+    if (!out.ok()) return call_error(db_type, out);
+    return sdk::VersionCheckResult::from_json(out.result);
+}
+
 Expected<std::vector<std::string>> Provisioner::list_versions(const std::string& db_type) {
     auto l = listing(db_type);
     if (!l) return l.error();

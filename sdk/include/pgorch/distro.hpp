@@ -84,8 +84,10 @@ inline bool bool_of(const json::object& o, std::string_view key) {
 // What provision() returns: where an installed version lives and what it has.
 struct InstallLayout {
     std::string distro;            // "pgdg"
-    std::string version;           // exact, as the binaries report it: "16.8"
+    std::string version;           // exact, the distribution's own: "16.8" (pgdg), "15.20.0" (ttdb)
     std::string major;             // "16"
+    std::string server_version;    // what the server reports (SHOW server_version) when the distro
+                                   // numbers its releases otherwise: "15.20" for ttdb 15.20.0; "" = version
     std::string edition;           // distro-specific, "" when none
     std::string method;            // how it was provided: deb, binaries, source, path, package, apt ...
     std::string bindir, libdir, sharedir;
@@ -99,11 +101,14 @@ struct InstallLayout {
         return std::all_of(full_toolset().begin(), full_toolset().end(), [&](const std::string& t) { return has(t); });
     }
     std::string toolset() const { return full() ? "full" : "server"; }
+    // The PostgreSQL version the server runs: server_version, else version.
+    const std::string& server() const { return server_version.empty() ? version : server_version; }
 
     json::object to_json() const {
         json::array t;
         for (const auto& x : tools) t.emplace_back(x);
         return json::object{{"distro", distro},   {"version", version},   {"major", major},
+                            {"server_version", server()},
                             {"edition", edition}, {"method", method},     {"bindir", bindir},
                             {"libdir", libdir},   {"sharedir", sharedir}, {"catalog_version", catalog_version},
                             {"tools", std::move(t)}, {"toolset", toolset()}};
@@ -116,6 +121,8 @@ struct InstallLayout {
         l.distro = get_string(o, "distro");
         l.version = get_string(o, "version");
         l.major = get_string(o, "major");
+        l.server_version = get_string(o, "server_version");
+        if (l.server_version == l.version) l.server_version.clear();
         l.edition = get_string(o, "edition");
         l.method = get_string(o, "method");
         l.bindir = get_string(o, "bindir");
@@ -147,13 +154,20 @@ struct VersionOffer {
     bool full = false;     // a full toolset (full_toolset()), else server only
     bool cached = false;   // already in the cache: provisioning costs nothing
     std::string cost;      // what provisioning takes when not cached: "download", "build" or "local"
+    std::string edition{};  // the distro's edition ("se" of ttdb); "": one for every edition (pgdg)
+
+    // The offer can serve a scenario's db_edition ("" when it names none).
+    bool serves(std::string_view wanted) const { return edition.empty() || edition == wanted; }
 
     json::object to_json() const {
-        return json::object{{"version", version}, {"method", method}, {"toolset", full ? "full" : "server"},
-                            {"cached", cached}, {"cost", cached ? std::string("cached") : cost}};
+        json::object o{{"version", version}, {"method", method}, {"toolset", full ? "full" : "server"},
+                       {"cached", cached}, {"cost", cached ? std::string("cached") : cost}};
+        if (!edition.empty()) o["edition"] = edition;
+        return o;
     }
     static VersionOffer from_json(const json::object& o) {
         VersionOffer v;
+        v.edition = get_string(o, "edition");
         v.version = get_string(o, "version");
         v.method = get_string(o, "method");
         v.full = get_string(o, "toolset", "full") == "full";
@@ -205,6 +219,74 @@ struct VersionListing {
                 if (x.is_object())
                     l.problems.push_back({get_string(x.as_object(), "method"), get_string(x.as_object(), "reason")});
         return l;
+    }
+};
+
+// What a distro's validate() gets, once per version a scenario names, before anything runs:
+// {"options": {...}, "version": "15.6.0" (as written: exact or a selector), "edition": "se" or
+// null, "package": ["/abs/path.deb", ...], "role": "step 2 (minor)"}. The exec service is
+// there (the run's runtime, or this machine for `validate`), so a plugin may look into files.
+struct VersionCheck {
+    std::string version, edition, role;
+    std::vector<std::string> packages;
+    json::object options;
+
+    json::object to_json() const {
+        json::array p;
+        for (const auto& x : packages) p.emplace_back(x);
+        return json::object{{"options", options}, {"version", version},
+                            {"edition", edition.empty() ? json::value(nullptr) : json::value(edition)},
+                            {"package", std::move(p)}, {"role", role}};
+    }
+    static VersionCheck from_json(const json::object& o) {
+        VersionCheck c;
+        c.version = get_string(o, "version");
+        c.edition = get_string(o, "edition");
+        c.role = get_string(o, "role");
+        c.packages = detail::strings_of(o, "package");
+        c.options = get_object(o, "options");
+        return c;
+    }
+};
+
+// One thing validate() found: which scenario field it is about ("db_version", "db_edition",
+// "package"; the host points at that field's file:line:column), an error (the scenario does not
+// run, exit 2) or a warning, the message (lowercase, no final period) and a hint (a sentence).
+struct CheckProblem {
+    std::string field;
+    bool error = true;
+    std::string message, hint;
+};
+
+// What a distro's validate() returns: {"problems": [{"field", "severity": "error"|"warning",
+// "message", "hint"}...]}. A malformed option is still a failed call (PGORCH_ERR_INVALID).
+struct VersionCheckResult {
+    std::vector<CheckProblem> problems;
+
+    void error(std::string field, std::string message, std::string hint = {}) {
+        problems.push_back({std::move(field), true, std::move(message), std::move(hint)});
+    }
+    void warning(std::string field, std::string message, std::string hint = {}) {
+        problems.push_back({std::move(field), false, std::move(message), std::move(hint)});
+    }
+    json::object to_json() const {
+        json::array a;
+        for (const auto& p : problems)
+            a.emplace_back(json::object{{"field", p.field}, {"severity", p.error ? "error" : "warning"},
+                                        {"message", p.message}, {"hint", p.hint}});
+        return json::object{{"problems", std::move(a)}};
+    }
+    static VersionCheckResult from_json(const json::value& v) {
+        VersionCheckResult r;
+        if (!v.is_object()) return r;
+        if (auto* a = v.as_object().if_contains("problems"); a && a->is_array())
+            for (const auto& x : a->as_array())
+                if (x.is_object()) {
+                    const json::object& o = x.as_object();
+                    r.problems.push_back({get_string(o, "field"), get_string(o, "severity", "error") != "warning",
+                                          get_string(o, "message"), get_string(o, "hint")});
+                }
+        return r;
     }
 };
 
