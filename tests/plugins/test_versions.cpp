@@ -287,3 +287,25 @@ TEST_CASE("a distro with editions: a selector is the newest version of the slot'
     REQUIRE(be15.ok());
     CHECK(be15->slots[0].version == "15.9.0");
 }
+
+TEST_CASE("the distro's validate runs per version before anything resolves, its errors at the field's place") {
+    World w(today());
+    REQUIRE(w.registry.load_file(fs::path(PGORCH_PLUGIN_BUILD_DIR) / "pgorch-distro-ttdb.so"));
+    auto bad = w.chain("kind: upgrade\ndb_type: ttdb\ndb_version: \"15.6.0\"\ndb_edition: se\nsteps:\n"
+                       "  - type: minor\n    db_version: \"15.6\"\n    db_edition: se\n");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == ExitCode::invalid_input);
+    CHECK(bad.error().message == "ttdb version \"15.6\" is not MAJOR.MINOR.PATCH");
+    CHECK(bad.error().hint.find("like 15.6.0") != std::string::npos);
+    REQUIRE(bad.error().where.has_value());
+    CHECK(bad.error().where->line == 7);  // the step's db_version
+    const std::string step = "steps:\n  - type: minor\n    db_version: \"15.6.0\"\n    db_edition: se\n";
+    auto no_edition = w.chain("kind: upgrade\ndb_type: ttdb\ndb_version: \"15.6.0\"\n" + step);
+    REQUIRE_FALSE(no_edition.ok());
+    CHECK(no_edition.error().message == "db_type ttdb needs a db_edition");
+    CHECK(no_edition.error().where->line == 3);
+    auto bad_edition = w.chain("kind: upgrade\ndb_type: ttdb\ndb_version: \"15.6.0\"\ndb_edition: SE\n" + step);
+    REQUIRE_FALSE(bad_edition.ok());
+    CHECK(bad_edition.error().message == "db_edition \"SE\" is not an edition name");
+    CHECK(bad_edition.error().where->line == 4);  // db_edition's own line
+}
