@@ -138,7 +138,7 @@ void Resolver::take(VersionSlot& slot, const sdk::VersionOffer& offer, const std
 }
 
 Status Resolver::check(const VersionSlot& slot) {
-    sdk::VersionCheck in;
+    sdk::DistroValidateRequest in;
     in.version = slot.written;
     in.edition = slot.edition;
     in.packages = slot.packages;

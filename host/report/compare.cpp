@@ -1,10 +1,10 @@
 #include "report/compare.hpp"
 
-#include "report/diff.hpp"
 #include "report/document.hpp"
-#include "report/perf_plan.hpp"
 
+#include <pgorch/diff.hpp>
 #include <pgorch/distro.hpp>
+#include <pgorch/perf_plan.hpp>
 
 #include <fmt/format.h>
 
@@ -40,12 +40,12 @@ ComparedRow explain_row(const std::vector<const TargetResult*>& ts, const std::s
             normalized.emplace_back();
             continue;
         }
-        row.values.push_back({fmt::format("{} line(s)", split_lines(plan).size()), plan});
-        normalized.push_back(normalize_plan(plan, PlanNormalization{}));
+        row.values.push_back({fmt::format("{} line(s)", sdk::split_lines(plan).size()), plan});
+        normalized.push_back(sdk::normalize_plan(plan, sdk::PlanNormalization{}));
     }
     std::size_t most = 0;
     for (std::size_t i = 1; i < normalized.size(); ++i)
-        if (normalized[i] != normalized[0]) most = std::max(most, count_changed_lines(split_lines(normalized[0]), split_lines(normalized[i])));
+        if (normalized[i] != normalized[0]) most = std::max(most, sdk::count_changed_lines(sdk::split_lines(normalized[0]), sdk::split_lines(normalized[i])));
     row.differs = std::any_of(normalized.begin(), normalized.end(), [&](const std::string& n) { return n != normalized[0] || n.empty(); });
     row.note = !row.differs ? "same plan" : most ? fmt::format("plans differ ({} line(s))", most) : "not comparable: a plan is missing";
     return row;

@@ -1,7 +1,8 @@
 // Rendering a report document as one self-contained HTML page.
 #include "report/html.hpp"
-#include "report/diff.hpp"
 #include "report/svg_chart.hpp"
+
+#include <pgorch/diff.hpp>
 
 #include <Poco/SAX/AttributesImpl.h>
 #include <Poco/XML/XMLWriter.h>
@@ -175,16 +176,16 @@ void comparison(Page& p, const DistroComparison& c) {
         for (const auto& x : c.targets) p.element("th", x);
         p.close();
         p.open("tr");
-        const std::vector<std::string> first = split_lines(r.values.front().plan);
+        const std::vector<std::string> first = sdk::split_lines(r.values.front().plan);
         for (std::size_t i = 0; i < r.values.size(); ++i) {
             // Against the first target's plan (the first against the second): lines only here are marked.
-            const std::vector<std::string> mine = split_lines(r.values[i].plan);
-            const std::vector<std::string> other = i == 0 ? (r.values.size() > 1 ? split_lines(r.values[1].plan) : mine) : first;
+            const std::vector<std::string> mine = sdk::split_lines(r.values[i].plan);
+            const std::vector<std::string> other = i == 0 ? (r.values.size() > 1 ? sdk::split_lines(r.values[1].plan) : mine) : first;
             p.open("td");
             p.open("pre");
-            for (const DiffLine& d : diff_lines(other, mine)) {
-                if (d.op == DiffLine::Op::removed) continue;
-                if (d.op == DiffLine::Op::added) p.element("span", d.text + "\n", {{"class", i == 0 ? "del" : "add"}});
+            for (const sdk::DiffLine& d : sdk::diff_lines(other, mine)) {
+                if (d.op == sdk::DiffLine::Op::removed) continue;
+                if (d.op == sdk::DiffLine::Op::added) p.element("span", d.text + "\n", {{"class", i == 0 ? "del" : "add"}});
                 else p.text(d.text + "\n");
             }
             p.close();

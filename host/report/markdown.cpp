@@ -1,7 +1,7 @@
 // Rendering a report document as Markdown.
 #include "report/markdown.hpp"
 
-#include "report/diff.hpp"
+#include <pgorch/diff.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -74,7 +74,7 @@ std::string comparison(const DistroComparison& c) {
             continue;
         }
         for (std::size_t i = 1; i < r.values.size(); ++i) {
-            std::string d = unified_diff(r.values.front().plan, r.values[i].plan, c.targets.front(), c.targets[i]);
+            std::string d = sdk::unified_diff(r.values.front().plan, r.values[i].plan, c.targets.front(), c.targets[i]);
             out += fenced(d.empty() ? r.values[i].plan : d, d.empty() ? "text" : "diff") + "\n";
         }
     }

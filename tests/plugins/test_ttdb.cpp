@@ -46,7 +46,7 @@ struct Ttdb {
     // validate() of one version; the problems as "field error|warning: message".
     std::vector<std::string> check(const std::string& version, const std::string& edition,
                                    std::vector<std::string> packages = {}) {
-        sdk::VersionCheck in;
+        sdk::DistroValidateRequest in;
         in.version = version;
         in.edition = edition;
         in.packages = std::move(packages);
@@ -54,7 +54,7 @@ struct Ttdb {
         INFO(out.error);
         REQUIRE(out.ok());
         std::vector<std::string> r;
-        for (const auto& x : sdk::VersionCheckResult::from_json(out.result).problems)
+        for (const auto& x : sdk::DistroValidateResult::from_json(out.result).problems)
             r.push_back(x.field + (x.error ? " error: " : " warning: ") + x.message);
         return r;
     }

@@ -25,7 +25,7 @@ std::string arch_or_empty(const Context& ctx, const json::object& options) {
 
 // The scenario's package files: named like the edition's server package of db_version (else a
 // warning), and of that version (dpkg-deb's Version field, as the original tool checked it).
-void check_packages(const Context& ctx, const sdk::VersionCheck& in, const Version& v, sdk::VersionCheckResult& r) {
+void check_packages(const Context& ctx, const sdk::DistroValidateRequest& in, const Version& v, sdk::DistroValidateResult& r) {
     Names n{in.edition, v.major, v.text, "", arch_or_empty(ctx, in.options)};
     const std::string want = package_file_name(in.options, n);
     for (const auto& p : in.packages) {
@@ -48,10 +48,10 @@ void check_packages(const Context& ctx, const sdk::VersionCheck& in, const Versi
 // {"options", "version", "edition", "package", "role"} -> {"problems": [...]} (pgorch/distro.hpp);
 // with only "options" (a step-style call) it checks the options alone.
 json::value validate(Context& ctx, const json::object& input) {
-    const sdk::VersionCheck in = sdk::VersionCheck::from_json(input);
+    const sdk::DistroValidateRequest in = sdk::DistroValidateRequest::from_json(input);
     configured_methods(ctx, in.options);
-    sdk::VersionCheckResult r;
-    if (!input.contains("version")) return r.to_json();
+    sdk::DistroValidateResult r;
+    if (in.version.empty()) return r.to_json();
     const auto version = parse_version(in.version);
     const bool selector = is_selector(in.version);
     if (!version && !selector)
@@ -90,46 +90,44 @@ Outcome attempt(const Context& ctx, const Request& req, const std::string& m) {
 }
 
 json::value provision(Context& ctx, const json::object& input) {
+    const sdk::ProvisionRequest in = sdk::ProvisionRequest::from_json(input);
     Request req;
-    const std::string written = sdk::get_string(input, "version");
-    auto v = parse_version(written);
+    auto v = parse_version(in.version);
     if (!v)
-        throw Failure(PGORCH_ERR_INVALID, "ttdb version \"" + written + "\" is not MAJOR.MINOR.PATCH" +
-                                              (is_selector(written) ? " (a selector is resolved against the listing first)" : ""));
+        throw Failure(PGORCH_ERR_INVALID, "ttdb version \"" + in.version + "\" is not MAJOR.MINOR.PATCH" +
+                                              (is_selector(in.version) ? " (a selector is resolved against the listing first)" : ""));
     req.version = *v;
-    req.edition = sdk::get_string(input, "edition");
+    req.edition = in.edition;
     if (req.edition.empty()) throw Failure(PGORCH_ERR_INVALID, "db_type ttdb needs a db_edition (be, se, se-1c, certified)");
-    req.options = sdk::get_object(input, "options");
+    req.options = in.options;
+    req.packages = in.packages;
     req.cache_dir = ctx.setting("cache_dir");
     if (req.cache_dir.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "the host gives no \"cache_dir\" setting");
-    if (auto* p = input.if_contains("package"); p && p->is_array())
-        for (const auto& x : p->as_array())
-            if (x.is_string()) req.packages.emplace_back(x.as_string());
     // The scenario's own packages are what it asks for: no silent fallback to another method.
     if (!req.packages.empty()) return *provide_package(ctx, req).layout;
 
     std::vector<std::string> order = configured_methods(ctx, req.options);
-    if (std::string m = sdk::get_string(input, "method"); !m.empty()) order = {m};
+    if (!in.method.empty()) order = {in.method};
     std::vector<std::string> reasons;
     int32_t worst = PGORCH_ERR_INVALID;
     for (const auto& m : order) {
         ctx.check_cancelled();
         Outcome out = attempt(ctx, req, m);
         if (out.layout) return *out.layout;
-        ctx.debug("ttdb method " + m + " cannot provide " + written + ": " + out.reason);
+        ctx.debug("ttdb method " + m + " cannot provide " + in.version + ": " + out.reason);
         reasons.push_back(m + ": " + out.reason);
         if (out.code != PGORCH_ERR_INVALID) worst = out.code;
     }
     throw Failure(worst == PGORCH_ERR_INVALID ? PGORCH_ERR_ENVIRONMENT : worst,
-                  "cannot provide ttdb " + written + " " + req.edition + ": " + join(reasons, "; ") +
+                  "cannot provide ttdb " + in.version + " " + req.edition + ": " + join(reasons, "; ") +
                       " (pgorch-host versions ttdb lists what the configured Nexus offers)");
 }
 
 // {"options", "major"} -> VersionListing: what the configured Nexus offers, per edition.
 json::value list_versions(Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
-    std::string major = sdk::get_string(input, "major");
-    if (auto* m = input.if_contains("major"); m && m->is_number()) major = std::to_string(m->to_number<int64_t>());
+    const sdk::ListVersionsRequest in = sdk::ListVersionsRequest::from_json(input);
+    const json::object& options = in.options;
+    const std::string& major = in.major;
     if (!major.empty() && !is_selector(major)) throw Failure(PGORCH_ERR_INVALID, "\"" + major + "\" is not a major like 15");
     const std::string cache_dir = ctx.setting("cache_dir");
     sdk::VersionListing out;

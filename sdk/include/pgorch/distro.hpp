@@ -1,6 +1,8 @@
-// pgorch SDK: the distro contract, typed. A distro plugin's provision() returns an InstallLayout
-// and its list_versions() a VersionListing; the host parses both with the same types, so the two
-// sides cannot drift. The JSON shapes are documented in sdk/README.md ("Distro plugins").
+// pgorch SDK: the distro contract, typed. A distro plugin's provision() gets a ProvisionRequest
+// and returns an InstallLayout; its list_versions() gets a ListVersionsRequest and returns a
+// VersionListing; its validate() gets a DistroValidateRequest. The host writes the requests and
+// parses the results with the same types, so the two sides cannot drift. The JSON shapes are
+// documented in sdk/README.md ("Calls").
 #pragma once
 
 #include <pgorch/plugin.hpp>
@@ -147,6 +149,96 @@ struct InstallLayout {
     }
 };
 
+// What provision() gets, and what a plugin sends to the host's provision service (which then
+// names the distro: "db_type"). {"version": "15.20", "edition": null, "package": [...],
+// "options": {...}, "method": "deb"}; "method" only when the host's resolver chose one.
+struct ProvisionRequest {
+    std::string db_type;                // the provision service: the distro; "" in a distro's own input
+    std::string version;                // exact: "15.20"
+    std::string edition;                // distro-specific, "" when none (null in the JSON)
+    std::vector<std::string> packages;  // the scenario's package files (absolute): "package"
+    std::string method;                 // use only this method; "": the distro's own order
+    json::object options;               // the distro's options, by declared type
+
+    json::object to_json() const {
+        json::array p;
+        for (const auto& x : packages) p.emplace_back(x);
+        json::object o;
+        if (!db_type.empty()) o["db_type"] = db_type;
+        o["version"] = version;
+        o["edition"] = edition.empty() ? json::value(nullptr) : json::value(edition);
+        o["package"] = std::move(p);
+        o["options"] = options;
+        if (!method.empty()) o["method"] = method;
+        return o;
+    }
+    // Reads a request; "package" may be one string or a list. Throws Failure(PGORCH_ERR_INVALID)
+    // when there is no version.
+    static ProvisionRequest from_json(const json::object& o) {
+        ProvisionRequest r;
+        r.db_type = get_string(o, "db_type");
+        r.version = get_string(o, "version");
+        r.edition = get_string(o, "edition");
+        if (auto* p = o.if_contains("package"); p && p->is_string() && !p->as_string().empty())
+            r.packages.emplace_back(p->as_string());
+        else r.packages = detail::strings_of(o, "package");
+        r.method = get_string(o, "method");
+        r.options = get_object(o, "options");
+        if (r.version.empty()) throw Failure(PGORCH_ERR_INVALID, "no version given");
+        return r;
+    }
+};
+
+// What list_versions() gets: {"options": {...}, "major": "17"} ("major" optional: only that major).
+struct ListVersionsRequest {
+    std::string major;
+    json::object options;
+
+    json::object to_json() const {
+        json::object o{{"options", options}};
+        if (!major.empty()) o["major"] = major;
+        return o;
+    }
+    // "major" may be a number (17) as well as a text.
+    static ListVersionsRequest from_json(const json::object& o) {
+        ListVersionsRequest r;
+        r.options = get_object(o, "options");
+        r.major = get_string(o, "major");
+        if (auto* m = o.if_contains("major"); m && m->is_number()) r.major = std::to_string(m->to_number<int64_t>());
+        return r;
+    }
+};
+
+// What a distro's validate() gets: its options, and, once per version the scenario names (the host
+// calls it before anything is resolved), that version as written ("15", "15.20"), the edition,
+// the scenario's package files (absolute paths) and who names it ("step 2 (minor)"). The exec
+// service is there, so a plugin may look into a package file. A validate() without "version"
+// checks the options alone. It returns a DistroValidateResult.
+struct DistroValidateRequest {
+    json::object options;
+    std::string version;   // as written: an exact version or a selector; "" for the options alone
+    std::string edition;
+    std::vector<std::string> packages{};  // "package"
+    std::string role{};                   // for messages
+
+    json::object to_json() const {
+        json::object o{{"options", options}};
+        if (!version.empty()) {
+            json::array p;
+            for (const auto& x : packages) p.emplace_back(x);
+            o["version"] = version;
+            o["edition"] = edition.empty() ? json::value(nullptr) : json::value(edition);
+            o["package"] = std::move(p);
+            o["role"] = role;
+        }
+        return o;
+    }
+    static DistroValidateRequest from_json(const json::object& o) {
+        return {get_object(o, "options"), get_string(o, "version"), get_string(o, "edition"), detail::strings_of(o, "package"),
+                get_string(o, "role")};
+    }
+};
+
 // One version a method can provide on this machine now.
 struct VersionOffer {
     std::string version;   // exact: "16.8"
@@ -222,33 +314,6 @@ struct VersionListing {
     }
 };
 
-// What a distro's validate() gets, once per version a scenario names, before anything runs:
-// {"options": {...}, "version": "15.6.0" (as written: exact or a selector), "edition": "se" or
-// null, "package": ["/abs/path.deb", ...], "role": "step 2 (minor)"}. The exec service is
-// there (the run's runtime, or this machine for `validate`), so a plugin may look into files.
-struct VersionCheck {
-    std::string version, edition, role;
-    std::vector<std::string> packages;
-    json::object options;
-
-    json::object to_json() const {
-        json::array p;
-        for (const auto& x : packages) p.emplace_back(x);
-        return json::object{{"options", options}, {"version", version},
-                            {"edition", edition.empty() ? json::value(nullptr) : json::value(edition)},
-                            {"package", std::move(p)}, {"role", role}};
-    }
-    static VersionCheck from_json(const json::object& o) {
-        VersionCheck c;
-        c.version = get_string(o, "version");
-        c.edition = get_string(o, "edition");
-        c.role = get_string(o, "role");
-        c.packages = detail::strings_of(o, "package");
-        c.options = get_object(o, "options");
-        return c;
-    }
-};
-
 // One thing validate() found: which scenario field it is about ("db_version", "db_edition",
 // "package"; the host points at that field's file:line:column), an error (the scenario does not
 // run, exit 2) or a warning, the message (lowercase, no final period) and a hint (a sentence).
@@ -258,9 +323,9 @@ struct CheckProblem {
     std::string message, hint;
 };
 
-// What a distro's validate() returns: {"problems": [{"field", "severity": "error"|"warning",
+// What a distro's validate() returns for one version: {"problems": [{"field", "severity": "error"|"warning",
 // "message", "hint"}...]}. A malformed option is still a failed call (PGORCH_ERR_INVALID).
-struct VersionCheckResult {
+struct DistroValidateResult {
     std::vector<CheckProblem> problems;
 
     void error(std::string field, std::string message, std::string hint = {}) {
@@ -276,8 +341,8 @@ struct VersionCheckResult {
                                         {"message", p.message}, {"hint", p.hint}});
         return json::object{{"problems", std::move(a)}};
     }
-    static VersionCheckResult from_json(const json::value& v) {
-        VersionCheckResult r;
+    static DistroValidateResult from_json(const json::value& v) {
+        DistroValidateResult r;
         if (!v.is_object()) return r;
         if (auto* a = v.as_object().if_contains("problems"); a && a->is_array())
             for (const auto& x : a->as_array())
