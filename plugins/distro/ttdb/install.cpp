@@ -40,13 +40,13 @@ json::object finish_layout(const Context& ctx, const Request& req, const std::st
     std::string libdir, sharedir, includedir;
     // pg_config answers relative to where it is, so a relocated tree reports its own folders.
     ExecResult pc = run(ctx, {bindir + "/pg_config", "--libdir", "--sharedir", "--includedir-server"}, invoker(30));
-    if (auto lines = split_lines(pc.out); pc.ok() && lines.size() >= 3) {
+    if (auto lines = split_lines(pc.out); pc.ok() && lines.size() >= 3)
         libdir = lines[0], sharedir = lines[1], includedir = lines[2];
-    } else {  // no pg_config in the package: where its files are
-        sharedir = folder_of(ctx, prefix, "postgres.bki");
-        libdir = folder_of(ctx, prefix, "libpq.so.5");
-        if (libdir.empty()) libdir = prefix + "/lib";
-    }
+    // No pg_config, or one built for another layout (Debian's names the system's libdir): where
+    // the package's files are.
+    if (sharedir.empty() || !exists(ctx, sharedir + "/postgres.bki", invoker(30))) sharedir = folder_of(ctx, prefix, "postgres.bki");
+    if (libdir.empty() || !exists(ctx, libdir, invoker(30))) libdir = folder_of(ctx, prefix, "libpq.so.5");
+    if (libdir.empty()) libdir = prefix + "/lib";
     sdk::InstallLayout l;
     l.distro = "ttdb";
     l.version = req.version.text;
