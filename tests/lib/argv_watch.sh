@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests that prove a secret never is a process argument.
 # argv_watch_start SECRETS_FILE HITS_FILE: every 0.2 s, every process's argv is matched against
 # the lines of SECRETS_FILE (grep -f: the values are not in the watcher's own argv) and the hits
