@@ -164,9 +164,9 @@ int cmd_provision(const Options& o, std::atomic<bool>& cancel) {
     if (o.json) {
         std::cout << boost::json::serialize(install->to_json()) << "\n";
     } else {
-        std::cout << "version:         " << install->version << "\n"
-                  << "distro:          " << install->distro << (install->edition.empty() ? "" : " " + install->edition)
-                  << "\n"
+        std::cout << "version:         " << install->version << "\n";
+        if (install->server() != install->version) std::cout << "server version:  " << install->server() << "\n";
+        std::cout << "distro:          " << install->distro << (install->edition.empty() ? "" : " " + install->edition) << "\n"
                   << "method:          " << install->method << "\n"
                   << "bindir:          " << install->bindir.string() << "\n"
                   << "libdir:          " << install->libdir.string() << "\n"

@@ -1,6 +1,7 @@
 // ttdb plugin, method `package`: the scenario's own .deb files (`package:`), checked as the
 // original tool checked them (the package's Version must be db_version), unpacked into
-// <cache>/ttdb/pkg-<edition>-<version>-<content hash>.
+// <cache>/ttdb/pkg-<edition>-<version>-<content hash> (in a container, their dependencies are
+// installed with the image's apt first).
 #include "ttdb.hpp"
 
 #include <functional>
@@ -23,6 +24,8 @@ Outcome provide_package(const Context& ctx, const Request& req) {
     const std::string final_dir = req.cache_dir + "/ttdb/pkg-" + req.edition + "-" + req.version.text + "-" + key;
     if (auto l = sdk::read_marker(ctx, final_dir + "/" + sdk::kInstallMarker)) return Outcome::ok(*l);
     make_dirs(ctx, req.cache_dir + "/ttdb", invoker(30));
+    // In a container the image may lack what the binaries need (dpkg -x installs no dependency).
+    if (ctx.setting("runtime") == "docker") sdk::install_dependencies(ctx, req.packages, {"tantor"});
     return Outcome::ok(install_debs(ctx, req, req.packages, final_dir, "package"));
 }
 
