@@ -115,7 +115,7 @@ report::TargetResult not_run(const scenario::DbTarget& target, std::size_t i, co
     if (target.db_edition) r.edition = target.db_edition->value;
     r.cluster_id = perf::target_cluster_id(i, r.version);
     r.error = e;
-    spdlog::error("[{}] {}", r.cluster_id, e.message);
+    spdlog::error("[{}] {}", r.cluster_id, e.str());  // with file:line:column and the hint when it has them
     return r;
 }
 

@@ -207,7 +207,7 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
     out.db_type = target.db_type.empty() ? "pgdg" : target.db_type.value;
     out.written = target.db_version.value;
     out.version = install.version;
-    out.exact_version = install.version;
+    out.exact_version = install.server();
     out.install = install.to_json();
     if (target.db_edition) out.edition = target.db_edition->value;
     out.cluster_id = target_cluster_id(index, out.version);

@@ -109,6 +109,16 @@ Expected<sdk::VersionListing> Provisioner::call_listing(plugins::Plugin& p, cons
     return sdk::VersionListing::from_json(out.result);
 }
 
+Expected<sdk::DistroValidateResult> Provisioner::check(const std::string& db_type, sdk::DistroValidateRequest check) {
+    plugins::Plugin* p = registry_.find(plugins::Kind::distro, db_type);
+    if (!p) return no_distro(db_type);
+    if (!p->has(plugins::Callback::validate)) return sdk::DistroValidateResult{};
+    check.options = options_of(db_type);
+    plugins::CallOutcome out = p->call(plugins::Callback::validate, services_, check.to_json());
+    if (!out.ok()) return call_error(db_type, out);
+    return sdk::DistroValidateResult::from_json(out.result);
+}
+
 Expected<std::vector<std::string>> Provisioner::list_versions(const std::string& db_type) {
     auto l = listing(db_type);
     if (!l) return l.error();

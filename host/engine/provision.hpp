@@ -109,6 +109,10 @@ public:
     // The distinct exact versions of listing(db_type), sorted.
     Expected<std::vector<std::string>> list_versions(const std::string& db_type);
 
+    // The distro's validate() for one version a scenario names (`check` gets the distro's options
+    // here); a distro without validate finds nothing. An Error when the call itself fails.
+    Expected<sdk::DistroValidateResult> check(const std::string& db_type, sdk::DistroValidateRequest check);
+
     // provision() as a ProvisionFn, for RunServices (the Provisioner must outlive it).
     ProvisionFn as_function();
 

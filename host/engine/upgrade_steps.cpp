@@ -321,7 +321,7 @@ Status UpgradeChain::run_step(size_t i) {
     if (Status s = run_scripts("verifier", sc.verifiers, folder, res.scripts); !s) return fail(s.error());
     if (Status s = run_scripts("verifier", step.verifiers, folder, res.scripts); !s) return fail(s.error());
     res.size_after = database_size();
-    if (Status s = verify(i, *before, install->version, res); !s) return fail(s.error());
+    if (Status s = verify(i, *before, install->server(), res); !s) return fail(s.error());
     res.verdict = "passed";
     spdlog::info("step {} ({}): passed, {} -> {}", i + 1, step.type.value, res.from_version, res.to_version);
     results_.steps.push_back(res);

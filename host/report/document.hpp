@@ -4,6 +4,7 @@
 // both files always say the same thing. Texts are kept as they came (the renderers escape them).
 #pragma once
 
+#include "report/compare.hpp"
 #include "report/perf_results.hpp"
 #include "report/upgrade_report.hpp"
 
@@ -79,11 +80,13 @@ struct Document {
     std::string charts_heading;            // "Timings" / "Durations"
     std::vector<Chart> charts;
     std::vector<Failure> failures;
+    std::vector<DistroComparison> comparisons;  // perf: distributions side by side (report/compare.hpp)
 };
 
 // The perf report: a section per target with a row per explain and timing query (case, query,
 // plan result, median / limit, p95, spread, verdict); a chart per timing query with a bar per
-// target; each mismatch, exceeded timing, error and failed script as a failure.
+// target; each mismatch, exceeded timing, error and failed script as a failure; the
+// distributions of one major side by side (compare_distributions).
 Document perf_document(const PerfResults& results, const ReportMeta& meta);
 
 // The upgrade report: one section with a row per step (step, method, from -> to, verdict,

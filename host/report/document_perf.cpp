@@ -1,6 +1,8 @@
 // The human report of a perf run (report/document.hpp).
 #include "report/document.hpp"
 
+#include <pgorch/util.hpp>
+
 #include <fmt/format.h>
 
 #include <map>
@@ -188,6 +190,10 @@ Document perf_document(const PerfResults& r, const ReportMeta& meta) {
     }
     d.charts_heading = "Timings";
     d.charts = timing_charts(r);
+    d.comparisons = compare_distributions(r);
+    for (const DistroComparison& c : d.comparisons)
+        d.facts.emplace_back("distributions compared (major " + c.major + ")",
+                             fmt::format("{} difference(s) between {}", c.differences(), sdk::join(c.targets, ", ")));
     if (!r.expected_differences.empty()) {
         std::string lines;
         for (const std::string& x : r.expected_differences) lines += x + "\n";

@@ -2,6 +2,8 @@
 #include "report/html.hpp"
 #include "report/svg_chart.hpp"
 
+#include <pgorch/diff.hpp>
+
 #include <Poco/SAX/AttributesImpl.h>
 #include <Poco/XML/XMLWriter.h>
 
@@ -151,6 +153,50 @@ void detail_block(Page& p, const std::string& text, const std::string& language)
     p.newline();
 }
 
+// A distribution comparison: a table with a row per query (a difference in red), then every
+// plan side by side, a column per target, the lines that differ from the first target's marked.
+void comparison(Page& p, const DistroComparison& c) {
+    p.element("h2", "Distributions compared: major " + c.major);
+    p.element("p", std::to_string(c.differences()) + " difference(s) between " + sdk::join(c.targets, ", "));
+    Table t{{"case", "query"}, {}};
+    for (const auto& x : c.targets) t.headers.push_back(x);
+    t.headers.emplace_back("difference");
+    for (const ComparedRow& r : c.rows) {
+        std::vector<Cell> cells = {{r.case_name}, {r.kind + (r.query.empty() ? "" : " " + r.query)}};
+        for (const ComparedValue& v : r.values) cells.push_back({v.text});
+        cells.push_back(r.differs ? Cell{"DIFFERS: " + r.note, Tone::bad} : Cell{"same: " + r.note, Tone::ok});
+        t.rows.push_back(std::move(cells));
+    }
+    data_table(p, t);
+    for (const ComparedRow& r : c.rows) {
+        if (r.kind != "explain" || r.values.empty()) continue;
+        p.element("h3", r.case_name + " / " + r.query + ": " + r.note);
+        p.open("table");
+        p.open("tr");
+        for (const auto& x : c.targets) p.element("th", x);
+        p.close();
+        p.open("tr");
+        const std::vector<std::string> first = sdk::split_lines(r.values.front().plan);
+        for (std::size_t i = 0; i < r.values.size(); ++i) {
+            // Against the first target's plan (the first against the second): lines only here are marked.
+            const std::vector<std::string> mine = sdk::split_lines(r.values[i].plan);
+            const std::vector<std::string> other = i == 0 ? (r.values.size() > 1 ? sdk::split_lines(r.values[1].plan) : mine) : first;
+            p.open("td");
+            p.open("pre");
+            for (const sdk::DiffLine& d : sdk::diff_lines(other, mine)) {
+                if (d.op == sdk::DiffLine::Op::removed) continue;
+                if (d.op == sdk::DiffLine::Op::added) p.element("span", d.text + "\n", {{"class", i == 0 ? "del" : "add"}});
+                else p.text(d.text + "\n");
+            }
+            p.close();
+            p.close();
+        }
+        p.close();
+        p.close();
+        p.newline();
+    }
+}
+
 // The charts heading, a legend for timings, and a figure per chart.
 void charts(Page& p, const Document& doc) {
     if (doc.charts.empty()) return;
@@ -203,6 +249,7 @@ std::string to_html(const Document& doc) {
             facts_table(p, s.facts);
             data_table(p, s.table);
         }
+        for (const DistroComparison& c : doc.comparisons) comparison(p, c);
         charts(p, doc);
         if (!doc.failures.empty()) {
             p.element("h2", "Failures");

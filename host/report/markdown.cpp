@@ -1,6 +1,8 @@
 // Rendering a report document as Markdown.
 #include "report/markdown.hpp"
 
+#include <pgorch/diff.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -44,6 +46,38 @@ std::string row(const std::vector<std::string>& cells) {
 std::string facts_list(const Facts& facts) {
     std::string out;
     for (const auto& [k, v] : facts) out += "- **" + markdown_escape(k) + ":** " + markdown_escape(v) + "\n";
+    return out;
+}
+
+// A distribution comparison: a table with a row per query and a mark on every difference, then
+// each plan that differs as a unified diff against the first target's (the same plan once).
+std::string comparison(const DistroComparison& c) {
+    std::string out = "## " + markdown_escape("Distributions compared: major " + c.major) + "\n\n";
+    out += markdown_escape(std::to_string(c.differences()) + " difference(s) between " + sdk::join(c.targets, ", ")) + "\n\n";
+    std::vector<std::string> headers = {"case", "query"}, rule = {"---", "---"};
+    for (const auto& t : c.targets) headers.push_back(markdown_escape(t)), rule.emplace_back("---");
+    headers.emplace_back("difference");
+    rule.emplace_back("---");
+    out += row(headers) + row(rule);
+    for (const ComparedRow& r : c.rows) {
+        std::vector<std::string> cells = {markdown_escape(r.case_name), markdown_escape(r.kind + (r.query.empty() ? "" : " " + r.query))};
+        for (const ComparedValue& v : r.values) cells.push_back(markdown_escape(v.text));
+        cells.push_back(r.differs ? "**DIFFERS: " + markdown_escape(r.note) + "**" : "same (" + markdown_escape(r.note) + ")");
+        out += row(cells);
+    }
+    out += "\n";
+    for (const ComparedRow& r : c.rows) {
+        if (r.kind != "explain" || r.values.empty()) continue;
+        out += "### " + markdown_escape(r.case_name + " / " + r.query + ": " + r.note) + "\n\n";
+        if (!r.differs) {
+            out += fenced(r.values.front().plan, "text") + "\n";
+            continue;
+        }
+        for (std::size_t i = 1; i < r.values.size(); ++i) {
+            std::string d = sdk::unified_diff(r.values.front().plan, r.values[i].plan, c.targets.front(), c.targets[i]);
+            out += fenced(d.empty() ? r.values[i].plan : d, d.empty() ? "text" : "diff") + "\n";
+        }
+    }
     return out;
 }
 
@@ -102,6 +136,7 @@ std::string to_markdown(const Document& doc) {
             out += "\n";
         }
     }
+    for (const DistroComparison& c : doc.comparisons) out += comparison(c);
     if (!doc.charts.empty()) out += "Charts (" + markdown_escape(doc.charts_heading) + "): see report.html.\n\n";
     if (!doc.failures.empty()) {
         out += "## Failures\n\n";

@@ -1,5 +1,7 @@
 #include "report/perf_results.hpp"
 
+#include "report/compare.hpp"
+
 #include "report/pyyaml.hpp"
 
 #include <fmt/format.h>
@@ -177,6 +179,8 @@ json::object results_json(const PerfResults& results) {
                                        {"file", b.file}, {"path", b.path.string()}, {"created", b.created},
                                        {"error", b.error}});
     json::array differences(results.expected_differences.begin(), results.expected_differences.end());
+    json::array comparisons;
+    for (const DistroComparison& c : compare_distributions(results)) comparisons.push_back(c.to_json());
     return {{"kind", "perf"},
             {"scenario", results.scenario},
             {"scenario_dir", results.scenario_dir.string()},
@@ -185,7 +189,8 @@ json::object results_json(const PerfResults& results) {
             {"compared_with_expected", results.compared_with_expected},
             {"expected_differences", std::move(differences)},
             {"blessed", std::move(blessed)},
-            {"test_results", std::move(targets)}};
+            {"test_results", std::move(targets)},
+            {"distribution_comparisons", std::move(comparisons)}};
 }
 
 std::vector<std::string> compare_yaml(const YAML::Node& expected, const YAML::Node& actual) {

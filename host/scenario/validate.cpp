@@ -37,7 +37,7 @@ private:
     void perf_checks();
     json::object top_options(plugins::Kind kind, const std::string& name);
     void distro_options();
-    void distro_versions();
+    void distro_validate();
     // The plugin's validate callback; its refusal becomes an error at `where` prefixed with `what`.
     void call_validate(plugins::Kind kind, const std::string& name, const json::object& input,
                        const SourceLocation& where, const std::string& what);
@@ -189,35 +189,13 @@ void Checker::distro_options() {
             s_.distro_options[entry.first] = top_options(plugins::Kind::distro, entry.first);
 }
 
-// A distro's validate callback, once per (db_type, version as written, edition) the scenario names.
-void Checker::distro_versions() {
-    std::vector<const DbTarget*> targets;
-    if (s_.kind == Kind::upgrade) {
-        targets.push_back(&s_.start);
-        for (const auto& st : s_.steps) targets.push_back(&st.target);
-    } else {
-        for (const auto& t : s_.db_params) targets.push_back(&t);
-    }
-    std::set<std::string> done;
-    // Options given under args: first alone, located there; a refusal stops that distro.
-    for (const auto& entry : s_.distro_options) {
-        const std::size_t before = d_.errors.size();
+// A distro's validate callback on its options alone, where they are written (`args: <distro>:`).
+// Its calls once per version the scenario names come with the version plan (engine/versions.cpp,
+// Resolver::check), where the exec service is there to read a scenario's package files.
+void Checker::distro_validate() {
+    for (const auto& entry : s_.distro_options)
         call_validate(plugins::Kind::distro, entry.first, sdk::DistroValidateRequest{entry.second, {}, {}}.to_json(),
                       s_.args.at(entry.first).where, "\"" + entry.first + "\" in args");
-        if (d_.errors.size() != before) done.insert(entry.first);
-    }
-    for (const DbTarget* t : targets) {
-        if (t->db_type.empty() || t->db_version.empty() || !c_.options(plugins::Kind::distro, t->db_type.value) ||
-            done.count(t->db_type.value))
-            continue;
-        sdk::DistroValidateRequest rq;
-        rq.version = t->db_version.value;
-        if (t->db_edition) rq.edition = t->db_edition->value;
-        if (!done.insert(t->db_type.value + "\n" + rq.version + "\n" + rq.edition).second) continue;
-        if (auto it = s_.distro_options.find(t->db_type.value); it != s_.distro_options.end()) rq.options = it->second;
-        call_validate(plugins::Kind::distro, t->db_type.value, rq.to_json(), t->db_version.where,
-                      "distro plugin \"" + t->db_type.value + "\"");
-    }
 }
 
 // Runs every check in scenario order; the validate callbacks only when the options are sound.
@@ -232,7 +210,7 @@ void Checker::run() {
         for (const auto& t : s_.db_params) distro(t.db_type);
         perf_checks();
     }
-    if (d_.errors.size() == before) distro_versions();
+    if (d_.errors.size() == before) distro_validate();
 }
 
 }  // namespace

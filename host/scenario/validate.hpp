@@ -59,8 +59,8 @@ private:
 // options of every plugin the scenario uses (scenario/plugin_options.hpp: unknown, doubled,
 // mistyped, missing required; an option flagged ignored is a warning). Then every plugin's
 // validate callback with its typed options: each step's; each perf check's; each distro's with
-// its options alone when the scenario gives some, then once per version the scenario names
-// ({"options", "version", "edition"}: DistroValidateRequest).
+// its options alone when the scenario gives some (the version plan asks a distro about each
+// version the scenario names: engine/versions.cpp, Resolver::check).
 // Fills the scenario's typed options (UpgradeStep::options, Scenario::perf_check_options,
 // Scenario::distro_options) for the engine.
 void validate_against_plugins(Scenario& scenario, const PluginCatalog& catalog, Diagnostics& diag);

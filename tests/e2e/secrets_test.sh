@@ -6,9 +6,9 @@
 # usage: secrets_test.sh PGORCH_HOST SOURCE_DIR CACHE_DIR
 set -u
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/argv_watch.sh"
 export PGORCH_WORK_DIR=$work/runs
-# Never `kill 0`: with $watch unset it would signal the whole process group (ctest, CI itself).
-trap '[[ -n ${watch:-} ]] && kill "$watch" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'argv_watch_stop; rm -rf "$work"' EXIT
 
 version=$(pg_deb_version 15) || fail "no PostgreSQL 15 in Debian's package lists"
 # Characters that JSON, XML, HTML and Markdown escape, so every report's spelling is tried.
@@ -48,18 +48,10 @@ echo "SELECT 1;" >"$scenario/cases/c1/q.sql"
 echo "plan" >"$scenario/cases/c1/q.txt"
 chmod -R a+rX "$work"
 
-# Every 0.2 s, every process's argv, matched against the secrets (grep -f: not in its own argv).
-( while :; do
-    for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done |
-      grep -F -f "$work/secrets.txt" >>"$work/argv-hits.txt"
-    sleep 0.2
-  done ) &
-watch=$!
-
+argv_watch_start "$work/secrets.txt" "$work/argv-hits.txt"
 "$host" run "$scenario" --junit "$work/junit-copy.xml" >"$work/console.txt" 2>&1
 rc=$?
-kill "$watch" 2>/dev/null
-wait "$watch" 2>/dev/null
+argv_watch_stop
 [[ $rc -eq 1 ]] || { cat "$work/console.txt"; fail "run exited $rc, want 1 (the fill script fails)"; }
 [[ -s $work/argv-hits.txt ]] && { cat "$work/argv-hits.txt"; fail "a secret was in a process's argv"; }
 echo "argv: no secret in any process during the run"

@@ -20,18 +20,9 @@ set(oot_build "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${src}")
 
-# Runs a command; on failure stops with its output. Sets <out>_stdout and <out>_rc in the caller.
-function(run out)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE stdout ERROR_VARIABLE stderr)
-  set(${out}_stdout "${stdout}" PARENT_SCOPE)
-  set(${out}_stderr "${stderr}" PARENT_SCOPE)
-  set(${out}_rc "${rc}" PARENT_SCOPE)
-endfunction()
-
+include("${CMAKE_CURRENT_LIST_DIR}/../lib/run.cmake")
 function(require_success what out)
-  if(NOT "${${out}_rc}" STREQUAL "0")
-    message(FATAL_ERROR "sdk test: ${what} failed (${${out}_rc})\n--- stdout\n${${out}_stdout}\n--- stderr\n${${out}_stderr}")
-  endif()
+  expect_rc("sdk test" "${what}" ${out} 0)
 endfunction()
 
 # 1. Install the host, the plugins and the SDK into a fresh prefix.

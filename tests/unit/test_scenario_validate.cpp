@@ -282,33 +282,23 @@ TEST_CASE("perf check options are typed, validated once, and kept for the engine
     CHECK(boost::json::serialize(s.perf_check_options.at("timing")) == R"({"warmup":0,"repetitions":3})");
     CHECK(boost::json::serialize(s.distro_options.at("pgdg")) == R"({"methods":["deb","binaries"]})");
     // Every plugin's validate callback, with its typed options; the distro's with its options
-    // alone, then once per version.
+    // alone (the version plan asks it about each version, with the exec service).
     CHECK(catalog.calls == std::vector<std::string>{
                                R"(step explain {"options":{"normalize":["costs","actuals"]}})",
                                R"(step timing {"options":{"warmup":0,"repetitions":3}})",
-                               R"(distro pgdg {"options":{"methods":["deb","binaries"]}})",
-                               R"(distro pgdg {"options":{"methods":["deb","binaries"]},"version":"15","edition":null})"});
+                               R"(distro pgdg {"options":{"methods":["deb","binaries"]}})"});
 }
 
 TEST_CASE("a plugin's validate refusal is an error at its place", "[scenario][validate][options]") {
     FakeCatalog catalog = full_catalog();
     catalog.refuse["timing"] = "option \"repetitions\" must be an integer from 1 to 100000, not 0";
-    catalog.refuse["ttdb"] = "version \"15\" is not MAJOR.MINOR.PATCH";
     Scenario s = perf_scenario({{"timing", "--repetitions=0"}});
-    s.db_params.front().db_type = text("ttdb", 10);
     Diagnostics d;
     validate_against_plugins(s, catalog, d);
-    REQUIRE(d.errors.size() == 1);  // the distro is validated only once the rest is sound
+    REQUIRE(d.errors.size() == 1);
     CHECK(d.errors[0].message ==
           "\"timing\" in args: option \"repetitions\" must be an integer from 1 to 100000, not 0");
     CHECK(d.errors[0].where->line == 2);
-
-    catalog.refuse.erase("timing");
-    Diagnostics d2;
-    validate_against_plugins(s, catalog, d2);
-    REQUIRE(d2.errors.size() == 1);
-    CHECK(d2.errors[0].message == "distro plugin \"ttdb\": version \"15\" is not MAJOR.MINOR.PATCH");
-    CHECK(d2.errors[0].where->line == 11);
 }
 
 TEST_CASE("a perf check plugin must declare its contract", "[scenario][validate][options]") {
@@ -364,13 +354,11 @@ TEST_CASE("step and distro options: doubled, mistyped, typed and validated per s
     Diagnostics ok;
     validate_against_plugins(s, catalog, ok);
     CHECK(ok.ok());
-    REQUIRE(catalog.calls.size() == 4);
+    REQUIRE(catalog.calls.size() == 2);
     CHECK(catalog.calls[0] == R"(step custom {"options":{"jobs":4,"check":false,"dirs":["a","b"],"ratio":5E-1}})");
     CHECK(catalog.calls[1] == R"(distro pgdg {"options":{"jobs":2,"key":"k"}})");
-    CHECK(catalog.calls[2] == R"(distro pgdg {"options":{"jobs":2,"key":"k"},"version":"15.18","edition":null})");
-    CHECK(catalog.calls[3] == R"(distro pgdg {"options":{"jobs":2,"key":"k"},"version":"15.20","edition":null})");
 
-    // A refusal of the options alone is located at them, and the versions are not asked about.
+    // A refusal of the options alone is located at them.
     catalog.refuse["pgdg"] = "option \"jobs\" must be an integer from 0 to 1024, not 2000";
     catalog.calls.clear();
     Diagnostics refused;
