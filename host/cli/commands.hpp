@@ -16,6 +16,7 @@ int cmd_plugins(const Options& o);
 int cmd_provision(const Options& o, std::atomic<bool>& cancel);
 int cmd_versions(const Options& o, std::atomic<bool>& cancel);
 int cmd_gc(const Options& o);
+int cmd_compare(const Options& o);
 
 // Loads the plugins of the default search path plus --plugin-dir; logs refusals as warnings.
 void load_plugins(const Options& o, plugins::Registry& registry, bool report_refusals = true);
