@@ -198,8 +198,25 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     const json::object* result = out.result.is_object() ? &out.result.as_object() : nullptr;
     verify_also_.clear();
     extensions_updated_.clear();
+    step_expected_.clear();
+    step_databases_.clear();
+    step_reason_.clear();
     if (result) {
         if (auto* e = result->if_contains("extensions_updated"); e && e->is_string()) extensions_updated_ = std::string(e->as_string());
+        if (auto* x = result->if_contains("expected_changes"); x && x->is_object()) {
+            if (auto* r = x->as_object().if_contains("reason"); r && r->is_string()) step_reason_ = std::string(r->as_string());
+            if (auto* p = x->as_object().if_contains("patterns"); p && p->is_array())
+                for (const auto& pat : p->as_array()) {
+                    if (!pat.is_string()) continue;
+                    if (Status st = check_verify_pattern(pat.as_string()); st) step_expected_.emplace_back(pat.as_string());
+                    else spdlog::warn("step {} ({}): expected change ignored: {}", i + 1, step.type.value, st.error().message);
+                }
+            if (auto* d = x->as_object().if_contains("databases"); d && d->is_array())
+                for (const auto& db : d->as_array())
+                    if (db.is_string()) step_databases_.emplace_back(db.as_string());
+        }
+        if (auto* r = result->if_contains("report")) res.report = sdk::StepReport::from_json(*r);
+        if (auto* d = result->if_contains("details"); d && d->is_object()) res.details = d->as_object();
         if (auto* m = result->if_contains("metrics"); m && m->is_object()) res.metrics = m->as_object();
         if (auto* l = result->if_contains("logs"); l && l->is_array())
             for (const auto& x : l->as_array())
@@ -276,6 +293,9 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
     const std::string folder = step_folder(i, step.type.value);
     VerifyRules rules = rules_for(*ctx_.scenario, &step);
     rules.extensions_updated = extensions_updated_;
+    rules.step_expected = step_expected_;
+    rules.step_databases = step_databases_;
+    rules.step_reason = step_reason_;
     std::string server_version;
     Verdict v = check_cluster(*current_, before, target_version, rules, ctx_.results_dir / (folder + "snapshot-after.json"),
                               "", res, server_version);

@@ -9,7 +9,11 @@
 //    "scenario_dir": ...}
 // and returns {"cluster": id holding the data afterwards (running), "metrics": {"downtime_ms",
 // ...}, "logs": [results-relative files], "verify": [ids of other clusters to verify the same way,
-// e.g. a streaming replica]}.
+// e.g. a streaming replica], "expected_changes": {"databases": [...], "patterns": [verify
+// patterns], "reason": "..."}
+// (what the step changes on purpose, a migration: reported, not a failure), "report": a
+// sdk::StepReport (sections and JUnit tests for the human reports), "details": {...} (kept in
+// report.json)}.
 #pragma once
 
 #include "engine/engine.hpp"
@@ -98,6 +102,9 @@ private:
     cluster::Cluster* current_ = nullptr;
     std::vector<std::string> verify_also_;  // the last step result's "verify" ids
     std::string extensions_updated_;        // the last step result's "extensions_updated"
+    std::vector<std::string> step_expected_;  // the last step result's "expected_changes": patterns
+    std::vector<std::string> step_databases_; // ... databases
+    std::string step_reason_;               // ... and their reason
     std::optional<Snapshot> last_after_;    // the current cluster's last "after" snapshot, while still valid
     std::string last_after_cluster_;
     VerifyRules last_after_rules_;

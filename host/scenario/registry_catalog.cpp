@@ -21,4 +21,10 @@ const std::vector<plugins::OptionSpec>* RegistryCatalog::options(plugins::Kind k
     return p ? &p->options() : nullptr;
 }
 
+std::optional<sdk::VersionRule> RegistryCatalog::version_rule(std::string_view step) const {
+    const plugins::Plugin* p = registry_.find(plugins::Kind::step, step);
+    if (!p) return std::nullopt;
+    return p->requirements().versions;
+}
+
 }  // namespace pgorch::scenario

@@ -116,6 +116,8 @@ void Checker::step(const UpgradeStep& st, size_t index) {
               missing_hint(plugins::Kind::step, type));
         return;
     }
+    if (auto rule = c_.version_rule(type); st.target.db_version.empty() && rule && *rule != sdk::VersionRule::same)
+        error(st.where, "step " + std::to_string(index) + " has no \"db_version\"", "Set the version the step upgrades to.");
     std::vector<std::string_view> declared;
     for (const auto& o : *opts) declared.push_back(o.key);
     for (const auto& arg : st.args) {  // no structured binding: clang 14 cannot capture one
