@@ -16,6 +16,28 @@
 
 namespace pgorch::sdk {
 
+// The execution-time histogram of GitLab's report: statements per bucket of duration.
+struct Histogram {
+    static const std::vector<std::pair<double, std::string>>& buckets() {
+        static const std::vector<std::pair<double, std::string>> b = {
+            {1, "< 1 ms"}, {10, "1 - 10 ms"}, {100, "10 - 100 ms"}, {1000, "0.1 - 1 s"}, {10000, "1 - 10 s"}, {1e300, ">= 10 s"}};
+        return b;
+    }
+    std::vector<int64_t> counts = std::vector<int64_t>(buckets().size(), 0);
+    void add(double ms) {
+        for (std::size_t i = 0; i < buckets().size(); ++i)
+            if (ms < buckets()[i].first) {
+                ++counts[i];
+                return;
+            }
+    }
+    json::array to_json() const {
+        json::array a;
+        for (std::size_t i = 0; i < counts.size(); ++i) a.push_back(json::object{{"bucket", buckets()[i].second}, {"count", counts[i]}});
+        return a;
+    }
+};
+
 // "8.00 KiB", "1.25 MiB", "512 B", with a sign when `sign`; "-" when unknown (negative size).
 inline std::string format_size(long long bytes, bool sign = false) {
     char buf[48];

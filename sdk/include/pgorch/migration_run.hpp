@@ -119,64 +119,6 @@ struct AppliedRow {
     bool success = false;
 };
 
-// "'text'" with quotes doubled (standard_conforming_strings).
-inline std::string sql_literal(std::string_view s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
-}
-// "\"a\".\"b\"" of "a.b": each dot-separated part quoted.
-inline std::string sql_qualified(std::string_view name) {
-    std::string out;
-    std::size_t start = 0;
-    while (true) {
-        std::size_t dot = name.find('.', start);
-        std::string part(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-        std::string q = "\"";
-        for (char c : part) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        out += (out.empty() ? "" : ".") + q + "\"";
-        if (dot == std::string_view::npos) return out;
-        start = dot + 1;
-    }
-}
-// True for "name" or "schema.name" with simple identifiers (letters, digits, _ and $).
-inline bool valid_table_name(std::string_view name) {
-    int parts = 0;
-    std::size_t start = 0;
-    while (true) {
-        std::size_t dot = name.find('.', start);
-        std::string_view part = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-        if (part.empty() || part.size() > 63 || std::isdigit(static_cast<unsigned char>(part[0]))) return false;
-        for (char c : part)
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '$') return false;
-        ++parts;
-        if (dot == std::string_view::npos) return parts <= 2;
-        start = dot + 1;
-    }
-}
-
-// The execution-time histogram of GitLab's report: statements per bucket of duration.
-struct Histogram {
-    static const std::vector<std::pair<double, std::string>>& buckets() {
-        static const std::vector<std::pair<double, std::string>> b = {
-            {1, "< 1 ms"}, {10, "1 - 10 ms"}, {100, "10 - 100 ms"}, {1000, "0.1 - 1 s"}, {10000, "1 - 10 s"}, {1e300, ">= 10 s"}};
-        return b;
-    }
-    std::vector<int64_t> counts = std::vector<int64_t>(buckets().size(), 0);
-    void add(double ms) {
-        for (std::size_t i = 0; i < buckets().size(); ++i)
-            if (ms < buckets()[i].first) {
-                ++counts[i];
-                return;
-            }
-    }
-    json::array to_json() const {
-        json::array a;
-        for (std::size_t i = 0; i < counts.size(); ++i) a.push_back(json::object{{"bucket", buckets()[i].second}, {"count", counts[i]}});
-        return a;
-    }
-};
-
 class Migrator {
 public:
     Migrator(const Context& ctx, MigrationSettings s) : ctx_(ctx), s_(std::move(s)) {}

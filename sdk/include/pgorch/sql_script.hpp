@@ -11,7 +11,8 @@
 // parentheses BEGIN opens a block, CASE inside a block opens one too, and END closes one. Whitespace and -- comments before
 // a statement are not part of it; a statement's text ends before its semicolon. A last
 // statement without a semicolon counts. psql meta-commands (a backslash at the start of a
-// statement) are refused: a delta is plain SQL.
+// statement) are refused: a delta is plain SQL. Also: quoting a literal or a [schema.]name the
+// way a script would write it, and the checksum of a script.
 #pragma once
 
 #include <cctype>
@@ -248,6 +249,42 @@ inline bool has_marker_line(std::string_view script, std::string_view marker) {
         pos = nl + 1;
     }
     return false;
+}
+
+// "'text'" with quotes doubled (standard_conforming_strings).
+inline std::string sql_literal(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+// "\"a\".\"b\"" of "a.b": each dot-separated part quoted.
+inline std::string sql_qualified(std::string_view name) {
+    std::string out;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t dot = name.find('.', start);
+        std::string part(name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        std::string q = "\"";
+        for (char c : part) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        out += (out.empty() ? "" : ".") + q + "\"";
+        if (dot == std::string_view::npos) return out;
+        start = dot + 1;
+    }
+}
+// True for "name" or "schema.name" with simple identifiers (letters, digits, _ and $).
+inline bool valid_table_name(std::string_view name) {
+    int parts = 0;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t dot = name.find('.', start);
+        std::string_view part = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        if (part.empty() || part.size() > 63 || std::isdigit(static_cast<unsigned char>(part[0]))) return false;
+        for (char c : part)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '$') return false;
+        ++parts;
+        if (dot == std::string_view::npos) return parts <= 2;
+        start = dot + 1;
+    }
 }
 
 // CRC-32 (IEEE 802.3, as zlib and Flyway compute it) of a text with its "\r\n" read as "\n",
