@@ -3,6 +3,8 @@
 #include "cluster/libpq.hpp"
 #include "cluster/locale.hpp"
 
+#include <pgorch/cluster.hpp>
+
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <libpq-fe.h>
@@ -479,15 +481,18 @@ std::string PgCluster::log_tail(int lines) const {
     return out;
 }
 
+// The cluster service's response, written by the SDK's type (pgorch/cluster.hpp) plugins read it with.
 json::object PgCluster::info() const {
-    return json::object{{"id", spec_.id},
-                        {"datadir", spec_.datadir.string()},
-                        {"port", spec_.port},
-                        {"socket_dir", sock_.string()},
-                        {"server_log", server_log().string()},
-                        {"install", spec_.install.to_json()},
-                        {"running", running()},
-                        {"version", spec_.install.version}};
+    sdk::ClusterInfo c;
+    c.id = spec_.id;
+    c.datadir = spec_.datadir.string();
+    c.port = spec_.port;
+    c.socket_dir = sock_.string();
+    c.server_log = server_log().string();
+    c.install = spec_.install.to_json();
+    c.running = running();
+    c.version = spec_.install.version;
+    return c.to_json();
 }
 
 }  // namespace pgorch::cluster

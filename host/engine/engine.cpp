@@ -372,7 +372,7 @@ Expected<cluster::Install> provision_version(plugins::Registry& registry, const 
     slot.edition = edition;
     slot.packages = packages;
     if (Status st = Resolver(*s.res->provisioner).resolve(slot); !st) return st.error();
-    return s.res->provisioner->provision(ProvisionRequest{db_type, slot.version, edition, packages, slot.method});
+    return s.res->provisioner->provision(ProvisionRequest{db_type, slot.version, edition, packages, slot.method, {}});
 }
 
 }  // namespace pgorch::engine

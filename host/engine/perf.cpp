@@ -10,10 +10,11 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "plugins/registry.hpp"
-#include "report/perf_options.hpp"
-#include "report/perf_plan.hpp"
 #include "report/perf_results.hpp"
 #include "report/write_reports.hpp"
+
+#include <pgorch/options.hpp>
+#include <pgorch/perf_plan.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -175,7 +176,7 @@ void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report
 // Writes the first expected file of each mismatching plan (once per file: a later target whose
 // plan differs from what was written stays a mismatch) and marks the blessed plans as matching.
 void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& results) {
-    const auto norm = report::PlanNormalization::parse(report::options::strings(plugins.explain_options, "normalize"));
+    const auto norm = sdk::PlanNormalization::parse(sdk::option_list(plugins.explain_options, "normalize"));
     std::map<fs::path, std::string> written;
     for (report::TargetResult& t : results.targets)
         for (std::size_t ci = 0; ci < t.cases.size(); ++ci)
@@ -193,7 +194,7 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
                     x.detail["blessed"] = true;
                 };
                 if (auto it = written.find(file.path); it != written.end()) {
-                    if (report::match_plan(text, {{file.as_written, it->second}}, norm).matched) mark();
+                    if (sdk::match_plan(text, {{file.as_written, it->second}}, norm).matched) mark();
                     continue;
                 }
                 report::BlessedFile bf{t.db_type + " " + t.version, t.cases[ci].name, x.query, file.as_written,

@@ -8,6 +8,7 @@
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
 
+#include <pgorch/perf.hpp>
 #include <pgorch/util.hpp>
 
 #include <spdlog/spdlog.h>
@@ -100,17 +101,14 @@ report::ExplainResult TargetRun::explain(const scenario::ExplainQuery& q) {
         x.error = "cannot read query file \"" + q.query.as_written + "\"";
         return x;
     }
-    json::array expected;
-    for (const scenario::FileRef& e : q.expected) {
-        json::object o{{"name", e.as_written}, {"path", e.path.string()}};
-        if (auto t = read_file(e.path)) o["text"] = *t;
-        expected.push_back(std::move(o));
-    }
-    json::object input{{"cluster", cluster->id()},     {"database", "postgres"},
-                       {"query_file", q.query.as_written}, {"query", *text},
-                       {"expected", std::move(expected)}, {"options", plugins.explain_options},
-                       {"bless", ctx.options.bless}};
-    auto o = call(plugins.explain, input);
+    sdk::PlanCheckInput in;
+    in.cluster = cluster->id();
+    in.query_file = q.query.as_written;
+    in.query = *text;
+    for (const scenario::FileRef& e : q.expected) in.expected.push_back({e.as_written, e.path.string(), read_file(e.path)});
+    in.options = plugins.explain_options;
+    in.bless = ctx.options.bless;
+    auto o = call(plugins.explain, in.to_json());
     if (!o) {
         x.error = "interrupted";
         return x;
@@ -121,11 +119,10 @@ report::ExplainResult TargetRun::explain(const scenario::ExplainQuery& q) {
         spdlog::error("[{}] explain \"{}\": {}", cluster->id(), x.query, x.error);
         return x;
     }
+    const sdk::PlanCheckResult r = sdk::PlanCheckResult::from_json(o->result);
     x.detail = o->result.as_object();
-    x.result = x.detail.contains("result") && x.detail.at("result").is_string()
-                   ? std::string(x.detail.at("result").as_string()) : "error";
-    if (auto* m = x.detail.if_contains("matched_expected_file"); m && m->is_string())
-        x.matched_expected_file = std::string(m->as_string());
+    x.result = sdk::to_string(r.result);
+    x.matched_expected_file = r.matched_expected_file;
     return x;
 }
 
@@ -139,14 +136,14 @@ report::TimingResult TargetRun::timing(const scenario::TimingQuery& q) {
         t.error = "cannot read query file \"" + q.query.as_written + "\"";
         return t;
     }
-    json::object input{{"cluster", cluster->id()},
-                       {"database", "postgres"},
-                       {"query_file", q.query.as_written},
-                       {"query", *text},
-                       {"expected_time_ms", q.expected_time_ms},
-                       {"performance_coefficient", ctx.scenario->performance_coefficient},
-                       {"options", plugins.timing_options}};
-    auto o = call(plugins.timing, input);
+    sdk::TimingCheckInput in;
+    in.cluster = cluster->id();
+    in.query_file = q.query.as_written;
+    in.query = *text;
+    in.expected_time_ms = q.expected_time_ms;
+    in.performance_coefficient = ctx.scenario->performance_coefficient;
+    in.options = plugins.timing_options;
+    auto o = call(plugins.timing, in.to_json());
     if (!o) {
         t.error = "interrupted";
         return t;
@@ -157,13 +154,10 @@ report::TimingResult TargetRun::timing(const scenario::TimingQuery& q) {
         spdlog::error("[{}] timing \"{}\": {}", cluster->id(), t.query, t.error);
         return t;
     }
+    const sdk::TimingCheckResult r = sdk::TimingCheckResult::from_json(o->result);
     t.detail = o->result.as_object();
-    auto word = [&](const char* key) {
-        auto* v = t.detail.if_contains(key);
-        return v && v->is_string() ? std::string(v->as_string()) : std::string("error");
-    };
-    t.result = word("result");
-    t.status = word("status") == "success" ? "success" : "failure";
+    t.result = sdk::to_string(r.result);
+    t.status = r.success ? "success" : "failure";
     return t;
 }
 

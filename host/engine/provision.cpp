@@ -45,7 +45,7 @@ json::object Provisioner::options_of(const std::string& db_type) {
 
 Expected<cluster::Install> Provisioner::provision(const std::string& db_type, const std::string& version,
                                                   const std::string& edition, const std::vector<std::string>& packages) {
-    return provision(ProvisionRequest{db_type, version, edition, packages, {}});
+    return provision(ProvisionRequest{db_type, version, edition, packages, {}, {}});
 }
 
 // Looks up the distro plugin and calls its provision callback once per key.
@@ -61,13 +61,10 @@ Expected<cluster::Install> Provisioner::provision(const ProvisionRequest& rq) {
     if (slot->done) return *slot->done;
     plugins::Plugin* p = registry_.find(plugins::Kind::distro, rq.db_type);
     if (!p) return no_distro(rq.db_type);
-    json::array pkgs;
-    for (const auto& s : rq.packages) pkgs.emplace_back(s);
-    json::object input{{"version", rq.version},
-                       {"edition", rq.edition.empty() ? json::value(nullptr) : json::value(rq.edition)},
-                       {"package", std::move(pkgs)},
-                       {"options", options_of(rq.db_type)}};
-    if (!rq.method.empty()) input["method"] = rq.method;
+    sdk::ProvisionRequest request = rq;
+    request.db_type.clear();  // the distro's own input does not name it
+    request.options = options_of(rq.db_type);
+    json::object input = request.to_json();
     auto t0 = std::chrono::steady_clock::now();
     plugins::CallOutcome out = p->call(plugins::Callback::provision, services_, input);
     if (!out.ok()) return call_error(rq.db_type, out);
@@ -102,9 +99,8 @@ Expected<sdk::VersionListing> Provisioner::listing(const std::string& db_type, c
     if (!p->has(plugins::Callback::list_versions)) {
         l.problems.push_back({"", "distro \"" + db_type + "\" cannot list its versions"});
     } else {
-        json::object input{{"options", options_of(db_type)}};
-        if (!major.empty()) input["major"] = major;
-        plugins::CallOutcome out = p->call(plugins::Callback::list_versions, services_, input);
+        const sdk::ListVersionsRequest request{major, options_of(db_type)};
+        plugins::CallOutcome out = p->call(plugins::Callback::list_versions, services_, request.to_json());
         if (!out.ok()) return call_error(db_type, out);
         l = sdk::VersionListing::from_json(out.result);
     }

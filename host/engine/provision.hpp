@@ -1,6 +1,6 @@
 // Provisioning database versions through their distro plugins (pgdg, ttdb ...): the plugin's
-// provision callback gets {"version","edition","package":[...],"options":{...},"method"} and
-// returns an install layout; its list_versions callback says what each method can provide.
+// provision callback gets a ProvisionRequest (pgorch/distro.hpp) and returns an install layout;
+// its list_versions callback says what each method can provide.
 // Results are memoized per (db_type, version, edition, method) for the run.
 //
 // Concurrency: perf targets provision side by side. One lock per key serialises only the calls
@@ -27,14 +27,10 @@
 
 namespace pgorch::engine {
 
-// One installation to provision.
-struct ProvisionRequest {
-    std::string db_type;                // "pgdg"
-    std::string version;                // exact
-    std::string edition;                // distro-specific, "" when none
-    std::vector<std::string> packages;  // the scenario's package files (absolute)
-    std::string method;                 // the method the resolver chose; "": the distro's order
-};
+// One installation to provision: the SDK's request type (db_type, version, edition, packages,
+// method; the options are the distro's, set with set_options), so the input a distro plugin gets
+// is written by the same type it reads.
+using ProvisionRequest = sdk::ProvisionRequest;
 
 class Provisioner {
 public:

@@ -4,6 +4,9 @@
 #include "core/files.hpp"
 #include "engine/schema_compare.hpp"
 
+#include <pgorch/cluster.hpp>
+#include <pgorch/distro.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -39,21 +42,6 @@ std::string str(const json::object& o, std::string_view key, std::string fallbac
 double num(const json::object& o, std::string_view key, double fallback) {
     if (auto* v = o.if_contains(key); v && v->is_number()) return v->to_number<double>();
     return fallback;
-}
-
-// A list of strings, or one string split on spaces (the scenario's `initdb: "--a --b"`).
-std::vector<std::string> strings(const json::object& o, std::string_view key) {
-    std::vector<std::string> out;
-    auto* v = o.if_contains(key);
-    if (!v) return out;
-    if (v->is_array()) {
-        for (const auto& x : v->as_array())
-            if (x.is_string()) out.emplace_back(x.as_string());
-    } else if (v->is_string()) {
-        std::istringstream in{std::string(v->as_string())};
-        for (std::string w; in >> w;) out.push_back(w);
-    }
-    return out;
 }
 
 }  // namespace
@@ -175,24 +163,23 @@ ServiceResult schema_op(cluster::ClusterManager& clusters, const std::string& op
 
 // Cluster control; every op but destroy answers with the cluster's info.
 ServiceResult RunServices::cluster(std::string_view plugin, const json::object& request) {
-    std::string op = str(request, "op");
+    const sdk::ClusterRequest rq = sdk::ClusterRequest::from_json(request);
+    const std::string& op = rq.op;
     if (op == "snapshot" || op == "compare") return schema_op(clusters_, op, request);
-    std::string id = str(request, "cluster");
-    if (id.empty()) id = str(request, "id");
-    auto install_of = [&](const char* key) -> Expected<cluster::Install> {
-        auto* v = request.if_contains(key);
-        if (!v) return Error::invalid("cluster " + op + ": \"" + key + "\" is missing");
-        return cluster::Install::from_json(*v);
+    const std::string& id = rq.cluster;
+    auto install_of = [&]() -> Expected<cluster::Install> {
+        if (!request.contains("install")) return Error::invalid("cluster " + op + ": \"install\" is missing");
+        return cluster::Install::from_json(request.at("install"));
     };
     if (op == "create" || op == "adopt") {
-        auto in = install_of("install");
+        auto in = install_of();
         if (!in) return fail(in.error());
         cluster::ClusterSpec spec;
         spec.id = id;
         spec.install = *in;
-        spec.initdb_args = strings(request, "initdb_args");
-        spec.port = static_cast<int>(num(request, "port", 0));
-        spec.datadir = str(request, "datadir");
+        spec.initdb_args = rq.initdb_args;
+        spec.port = rq.port;
+        spec.datadir = rq.datadir;
         if (op == "adopt") {
             auto c = clusters_.adopt(std::move(spec));
             if (!c) return fail(c.error());
@@ -208,21 +195,22 @@ ServiceResult RunServices::cluster(std::string_view plugin, const json::object& 
     }
     cluster::Cluster* c = clusters_.find(id);
     if (!c) return ServiceResult::fail(PGORCH_ERR_INVALID, "cluster " + op + ": cluster \"" + id + "\" does not exist");
-    double timeout = num(request, "timeout_s", 60);
+    const double timeout = rq.timeout_s > 0 ? rq.timeout_s : 60;
+    const std::string mode = rq.mode.empty() ? "fast" : rq.mode;
     Status st;
     if (op == "start") st = c->start(timeout);
-    else if (op == "stop") st = c->stop(str(request, "mode", "fast"), timeout);
+    else if (op == "stop") st = c->stop(mode, timeout);
     else if (op == "restart") {
-        st = c->stop(str(request, "mode", "fast"), timeout);
+        st = c->stop(mode, timeout);
         if (st) st = c->start(timeout);
     } else if (op == "status") st = c->running() ? c->check_alive() : Status{};
     else if (op == "info") {
     } else if (op == "use_install") {
-        auto in = install_of("install");
+        auto in = install_of();
         if (!in) return fail(in.error());
         c->use_install(*in);
-    } else if (op == "configure") st = c->configure(str(request, "file"));
-    else if (op == "set_parameter") st = c->set_parameter(str(request, "name"), str(request, "value"));
+    } else if (op == "configure") st = c->configure(rq.file);
+    else if (op == "set_parameter") st = c->set_parameter(rq.name, rq.value);
     else if (op == "destroy") {
         st = clusters_.destroy(id);
         if (!st) return fail(st.error());
@@ -235,8 +223,13 @@ ServiceResult RunServices::cluster(std::string_view plugin, const json::object& 
 
 ServiceResult RunServices::provision(std::string_view, const json::object& request) {
     if (!provision_) return ServiceResult::unavailable("provision");
-    std::string edition = str(request, "edition");
-    auto in = provision_(str(request, "db_type", "pgdg"), str(request, "version"), edition, strings(request, "package"));
+    sdk::ProvisionRequest rq;
+    try {
+        rq = sdk::ProvisionRequest::from_json(request);
+    } catch (const sdk::Failure& f) {
+        return ServiceResult::fail(f.code(), std::string("provision: ") + f.what());
+    }
+    auto in = provision_(rq.db_type.empty() ? "pgdg" : rq.db_type, rq.version, rq.edition, rq.packages);
     if (!in) return fail(in.error());
     return ServiceResult::ok(in->to_json());
 }

@@ -219,7 +219,7 @@ Status ToolBroker::complete(const std::vector<VersionSlot*>& slots) {
         if (p->empty()) continue;
         std::vector<std::pair<std::string, cluster::Install>> borrowed;
         for (const auto& pick : *p) {
-            auto donor = provisioner_.provision(ProvisionRequest{slot->db_type, pick.donor.version, "", {}, pick.donor.method});
+            auto donor = provisioner_.provision(ProvisionRequest{slot->db_type, pick.donor.version, "", {}, pick.donor.method, {}});
             if (!donor) {
                 Error e = donor.error();
                 e.message = fmt::format("{}: cannot provision {} {} to lend {}: {}", slot->role, slot->db_type,

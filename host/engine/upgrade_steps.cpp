@@ -9,6 +9,9 @@
 #include "engine/services.hpp"
 #include "plugins/registry.hpp"
 
+#include <pgorch/step.hpp>
+#include <pgorch/util.hpp>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -20,9 +23,7 @@ namespace json = boost::json;
 
 namespace {
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using sdk::ms_since;
 
 // Writes a text file under the results folder (errors are logged: a report must not fail a step).
 void save(const fs::path& p, const std::string& text) {
@@ -178,52 +179,34 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     const std::string folder = step_folder(i, step.type.value);
     const fs::path work_dir = ctx_.run_dir / folder.substr(0, folder.size() - 1);
     if (Status s = ctx_.runtime->make_dir(work_dir); !s) return s.error();
-    json::object options;
-    for (const auto& [k, v] : step.args) options[k] = v.value;
-    json::array initdb;
-    for (const auto& w : initdb_args_) initdb.emplace_back(w);
-    json::object input{{"cluster", current_->id()},
-                       {"new_cluster", fmt::format("c{}-{}", i + 1, std::string(to.at("version").as_string()))},
-                       {"from", current_->install().to_json()},
-                       {"to", to},
-                       {"initdb_args", std::move(initdb)},
-                       {"options", std::move(options)},
-                       {"step", json::object{{"index", i + 1}, {"type", step.type.value}}},
-                       {"work_dir", work_dir.string()},
-                       {"artifact_prefix", folder},
-                       {"scenario_dir", ctx_.scenario->dir.string()}};
+    sdk::StepInput in;
+    in.cluster = current_->id();
+    in.new_cluster = fmt::format("c{}-{}", i + 1, std::string(to.at("version").as_string()));
+    in.from = current_->install().to_json();
+    in.to = to;
+    in.initdb_args = initdb_args_;
+    for (const auto& [k, v] : step.args) in.options[k] = v.value;
+    in.step_index = static_cast<int>(i + 1);
+    in.step_type = step.type.value;
+    in.work_dir = work_dir.string();
+    in.artifact_prefix = folder;
+    in.scenario_dir = ctx_.scenario->dir.string();
     auto t = std::chrono::steady_clock::now();
-    plugins::CallOutcome out = plugins_[i]->call(plugins::Callback::run, *ctx_.services, input);
+    plugins::CallOutcome out = plugins_[i]->call(plugins::Callback::run, *ctx_.services, in.to_json());
     res.duration_ms = ms_since(t);
-    const json::object* result = out.result.is_object() ? &out.result.as_object() : nullptr;
-    verify_also_.clear();
-    extensions_updated_.clear();
+    const sdk::StepResult result = sdk::StepResult::from_json(out.result);
+    extensions_updated_ = result.extensions_updated;
+    verify_also_ = result.verify;
+    res.metrics = result.metrics;
+    res.logs.insert(res.logs.end(), result.logs.begin(), result.logs.end());
+    res.report = result.report;
+    res.details = result.details;
+    step_reason_ = result.expected_changes.reason;
+    step_databases_ = result.expected_changes.databases;
     step_expected_.clear();
-    step_databases_.clear();
-    step_reason_.clear();
-    if (result) {
-        if (auto* e = result->if_contains("extensions_updated"); e && e->is_string()) extensions_updated_ = std::string(e->as_string());
-        if (auto* x = result->if_contains("expected_changes"); x && x->is_object()) {
-            if (auto* r = x->as_object().if_contains("reason"); r && r->is_string()) step_reason_ = std::string(r->as_string());
-            if (auto* p = x->as_object().if_contains("patterns"); p && p->is_array())
-                for (const auto& pat : p->as_array()) {
-                    if (!pat.is_string()) continue;
-                    if (Status st = check_verify_pattern(pat.as_string()); st) step_expected_.emplace_back(pat.as_string());
-                    else spdlog::warn("step {} ({}): expected change ignored: {}", i + 1, step.type.value, st.error().message);
-                }
-            if (auto* d = x->as_object().if_contains("databases"); d && d->is_array())
-                for (const auto& db : d->as_array())
-                    if (db.is_string()) step_databases_.emplace_back(db.as_string());
-        }
-        if (auto* r = result->if_contains("report")) res.report = sdk::StepReport::from_json(*r);
-        if (auto* d = result->if_contains("details"); d && d->is_object()) res.details = d->as_object();
-        if (auto* m = result->if_contains("metrics"); m && m->is_object()) res.metrics = m->as_object();
-        if (auto* l = result->if_contains("logs"); l && l->is_array())
-            for (const auto& x : l->as_array())
-                if (x.is_string()) res.logs.emplace_back(x.as_string());
-        if (auto* v = result->if_contains("verify"); v && v->is_array())
-            for (const auto& x : v->as_array())
-                if (x.is_string()) verify_also_.emplace_back(x.as_string());
+    for (const auto& pat : result.expected_changes.patterns) {
+        if (Status st = check_verify_pattern(pat); st) step_expected_.push_back(pat);
+        else spdlog::warn("step {} ({}): expected change ignored: {}", i + 1, step.type.value, st.error().message);
     }
     if (auto* d = res.metrics.if_contains("downtime_ms"); d && d->is_number()) res.downtime_ms = d->to_number<double>();
     if (auto* m = res.metrics.if_contains("mode"); m && m->is_string()) res.variant = std::string(m->as_string());
@@ -235,10 +218,7 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
         Error e{code_of(out.status), "step plugin \"" + step.type.value + "\" failed: " + out.error, {}, std::nullopt};
         return e;
     }
-    std::string id = result ? std::string(result->contains("cluster") && result->at("cluster").is_string()
-                                              ? result->at("cluster").as_string()
-                                              : json::string(current_->id()))
-                            : current_->id();
+    const std::string id = result.cluster.empty() ? current_->id() : result.cluster;
     cluster::Cluster* c = ctx_.clusters->find(id);
     if (!c) return Error::failed("step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
     return c;

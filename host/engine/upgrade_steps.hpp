@@ -1,19 +1,11 @@
 // The pieces of the upgrade flow (engine/upgrade.cpp documents the order): the chain of
 // clusters, the scripts around each step, the step plugin call and the verification.
 //
-// What a step plugin receives (plugins/step/README.md is the reference):
-//   {"cluster": id of the running cluster holding the data, "new_cluster": id to use for a new
-//    cluster, "from": install, "to": install, "initdb_args": [scenario args.initdb words],
-//    "options": {step args, values as written}, "step": {"index", "type"},
-//    "work_dir": an empty folder the service user can write, "artifact_prefix": "steps/NN-type/",
-//    "scenario_dir": ...}
-// and returns {"cluster": id holding the data afterwards (running), "metrics": {"downtime_ms",
-// ...}, "logs": [results-relative files], "verify": [ids of other clusters to verify the same way,
-// e.g. a streaming replica], "expected_changes": {"databases": [...], "patterns": [verify
-// patterns], "reason": "..."}
-// (what the step changes on purpose, a migration: reported, not a failure), "report": a
-// sdk::StepReport (sections and JUnit tests for the human reports), "details": {...} (kept in
-// report.json)}.
+// What a step plugin receives and returns is the SDK's StepInput and StepResult (pgorch/step.hpp;
+// plugins/step/README.md is the reference): the host writes the one and reads the other with the
+// same types the plugins use. A result's expected_changes (what the step changes on purpose, a
+// migration) make those differences expected, with their reason; its report (sdk::StepReport)
+// goes into the human reports, its details into report.json.
 #pragma once
 
 #include "engine/engine.hpp"

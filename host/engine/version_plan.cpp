@@ -136,7 +136,7 @@ Status VersionPlan::resolve(Provisioner& provisioner) {
 Status VersionPlan::provision(Provisioner& provisioner, ToolBroker& broker, const std::atomic<bool>* cancel) {
     for (auto& s : slots) {
         if (cancel && cancel->load()) return Error{ExitCode::interrupted, "interrupted", {}, std::nullopt};
-        auto in = provisioner.provision(ProvisionRequest{s.db_type, s.version, s.edition, s.packages, s.method});
+        auto in = provisioner.provision(ProvisionRequest{s.db_type, s.version, s.edition, s.packages, s.method, {}});
         if (!in) {
             Error e = in.error();
             if (e.code != ExitCode::interrupted) e.code = ExitCode::environment;

@@ -52,7 +52,7 @@ cluster::Install Harness::latest(const std::string& major, bool full) {
     Status st = resolver.resolve(slot);
     INFO((st ? std::string() : st.error().str()));
     REQUIRE(st.ok());
-    auto in = provisioner->provision(engine::ProvisionRequest{"pgdg", slot.version, "", {}, slot.method});
+    auto in = provisioner->provision(engine::ProvisionRequest{"pgdg", slot.version, "", {}, slot.method, {}});
     INFO((in ? std::string() : in.error().str()));
     REQUIRE(in.ok());
     return *in;

@@ -1,9 +1,9 @@
 // Unified diff: edit scripts, hunk ranges and context, as `diff -u` prints them.
-#include "report/diff.hpp"
+#include <pgorch/diff.hpp>
 
 #include <catch2/catch.hpp>
 
-using namespace pgorch::report;
+using namespace pgorch::sdk;
 
 TEST_CASE("split_lines handles final newline and CRLF", "[diff]") {
     CHECK(split_lines("").empty());

@@ -1,9 +1,9 @@
 // Plan preparation, normalization, matching and closest-expected selection of the explain plugin.
-#include "report/perf_plan.hpp"
+#include <pgorch/perf_plan.hpp>
 
 #include <catch2/catch.hpp>
 
-using namespace pgorch::report;
+using namespace pgorch::sdk;
 
 TEST_CASE("prepare_explain_query strips trailing semicolons and comments", "[explain]") {
     CHECK(prepare_explain_query("SELECT 1;\n") == "SELECT 1");

@@ -141,9 +141,9 @@ TEST_CASE("timing plugin refuses bad options and coefficients", "[timing][plugin
     ScriptedSql host;
     auto v = p->call(plugins::Callback::validate, host, {{"options", json::object{{"repetitions", 0}}}});
     CHECK(v.status == PGORCH_ERR_INVALID);
-    CHECK(v.error == "option \"repetitions\" must be an integer from 1 to 100000");
+    CHECK(v.error == "option \"repetitions\" must be an integer from 1 to 100000, not 0");
     v = p->call(plugins::Callback::validate, host, {{"options", json::object{{"warmup", "many"}}}});
-    CHECK(v.error == "option \"warmup\" is not a number");
+    CHECK(v.error == "option \"warmup\" must be an integer, not \"many\"");
     json::object in{{"cluster", "t1"}, {"query", "SELECT 1"}, {"expected_time_ms", 10}, {"performance_coefficient", 0}};
     auto out = p->call(plugins::Callback::run, host, in);
     CHECK(out.status == PGORCH_ERR_INVALID);

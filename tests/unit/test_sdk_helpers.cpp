@@ -162,7 +162,7 @@ TEST_CASE("sdk cluster ids and cluster_op", "[sdk][cluster]") {
     Bound b(host);
     sdk::ClusterInfo c = sdk::cluster_op(b.ctx, "start", "c1", {{"timeout_s", 5}});
     CHECK(host.requests.back().at("op").as_string() == "start");
-    CHECK(host.requests.back().at("timeout_s").as_int64() == 5);
+    CHECK(host.requests.back().at("timeout_s").to_number<double>() == 5);  // typed: ClusterRequest::timeout_s
     CHECK(c.id == "c1");
     CHECK(c.port == 5433);
     CHECK(c.running);

@@ -1,11 +1,11 @@
 // Timing statistics and the limit math of the timing plugin.
-#include "report/perf_stats.hpp"
+#include <pgorch/perf_stats.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <limits>
 
-using namespace pgorch::report;
+using namespace pgorch::sdk;
 
 TEST_CASE("statistics of an odd number of samples", "[timing]") {
     TimingStats s = compute_stats({12, 10, 50, 11, 13});

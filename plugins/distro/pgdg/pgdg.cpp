@@ -76,14 +76,12 @@ Outcome attempt(const Context& ctx, const Request& req, const std::string& m) {
 }
 
 json::value provision(Context& ctx, const json::object& input) {
+    const pgorch::sdk::ProvisionRequest in = pgorch::sdk::ProvisionRequest::from_json(input);
     Request req;
-    req.version = pgorch::sdk::get_string(input, "version");
-    if (req.version.empty()) throw Failure(PGORCH_ERR_INVALID, "no version given");
+    req.version = in.version;
     req.major = major_of(req.version);
-    req.options = pgorch::sdk::get_object(input, "options");
-    if (auto* p = input.if_contains("package"); p && p->is_array())
-        for (const auto& x : p->as_array())
-            if (x.is_string()) req.packages.emplace_back(x.as_string());
+    req.options = in.options;
+    req.packages = in.packages;
     req.cache_dir = cache_dir(ctx);
 
     // The scenario's own packages are what it asks for: no silent fallback to another method.
@@ -91,9 +89,9 @@ json::value provision(Context& ctx, const json::object& input) {
 
     // "method": the host's resolver chose it; only that one is tried.
     std::vector<std::string> order;
-    if (std::string m = pgorch::sdk::get_string(input, "method"); !m.empty()) {
-        check_method(m);
-        order = {m};
+    if (!in.method.empty()) {
+        check_method(in.method);
+        order = {in.method};
     } else {
         order = configured_methods(ctx, req.options);
     }
@@ -117,10 +115,10 @@ json::value provision(Context& ctx, const json::object& input) {
 
 // {"options", "major"} -> VersionListing (pgorch/distro.hpp).
 json::value list_versions(Context& ctx, const json::object& input) {
+    const pgorch::sdk::ListVersionsRequest in = pgorch::sdk::ListVersionsRequest::from_json(input);
     Request req;
-    req.options = pgorch::sdk::get_object(input, "options");
-    req.major = pgorch::sdk::get_string(input, "major");
-    if (auto* m = input.if_contains("major"); m && m->is_number()) req.major = std::to_string(m->to_number<int64_t>());
+    req.options = in.options;
+    req.major = in.major;
     bool bad = false;
     try {
         bad = !req.major.empty() && major_of(req.major + ".0") != req.major;

@@ -58,8 +58,9 @@ std::string prefix_of(const std::string& cache_root, const std::string& version,
 
 // provision: build (once, cached) the version with its catalog version raised.
 json::value provision(sdk::Context& ctx, const json::object& input) {
-    const std::string version = sdk::get_string(input, "version");
-    const json::object& options = sdk::get_object(input, "options");
+    const sdk::ProvisionRequest request = sdk::ProvisionRequest::from_json(input);
+    const std::string& version = request.version;
+    const json::object& options = request.options;
     auto dot = version.find('.');
     if (version.empty() || dot == std::string::npos)
         throw Failure(PGORCH_ERR_INVALID, "version \"" + version + "\" is not of the form MAJOR.MINOR");
@@ -126,8 +127,9 @@ json::value provision(sdk::Context& ctx, const json::object& input) {
 
 // list_versions: what Debian's source packages give, each a full toolset built from source.
 json::value list_versions(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
-    const std::string only = sdk::get_string(input, "major");
+    const sdk::ListVersionsRequest in = sdk::ListVersionsRequest::from_json(input);
+    const json::object& options = in.options;
+    const std::string& only = in.major;
     const std::string bump = bump_of(options);
     const std::string cache_root = ctx.setting("cache_dir");
     if (cache_root.empty()) throw Failure(PGORCH_ERR_ENVIRONMENT, "the host gives no \"cache_dir\"");

@@ -7,6 +7,7 @@
 #include <pgorch/migration_plan.hpp>
 #include <pgorch/migration_report.hpp>
 #include <pgorch/plugin.hpp>
+#include <pgorch/step.hpp>
 
 namespace {
 
@@ -23,12 +24,12 @@ struct Setup {
     bool data = false, keep = false;
 };
 
-Setup setup_of(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
+Setup setup_of(sdk::Context& ctx, const sdk::StepInput& in) {
+    const json::object& options = in.options;
     Setup s;
-    s.scenario_dir = sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir"));
+    s.scenario_dir = in.scenario_dir.empty() ? ctx.setting("scenario_dir") : in.scenario_dir;
     s.database = sdk::option_text(options, "database", "postgres");
-    s.reference = sdk::option_text(options, "reference_database", "pgorch_reference_" + std::to_string(sdk::step_index(input)));
+    s.reference = sdk::option_text(options, "reference_database", "pgorch_reference_" + std::to_string(in.step_index));
     s.ref_cluster = sdk::option_text(options, "reference_cluster");
     if (!s.ref_cluster.empty() && !sdk::valid_cluster_id(s.ref_cluster))
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"reference_cluster\": \"" + s.ref_cluster + "\" is not a cluster id");
@@ -71,7 +72,7 @@ Setup setup_of(sdk::Context& ctx, const json::object& input) {
 }
 
 json::value compare_validate(sdk::Context& ctx, const json::object& input) {
-    setup_of(ctx, input);
+    setup_of(ctx, sdk::StepInput::from_json(input));
     return json::object{};
 }
 
@@ -102,8 +103,10 @@ void run_script(sdk::Context& ctx, const Setup& s) {
 }
 
 json::value compare_run(sdk::Context& ctx, const json::object& input) {
-    Setup s = setup_of(ctx, input);
-    const std::string cluster = sdk::get_string(input, "cluster");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    in.require({"cluster"});
+    Setup s = setup_of(ctx, in);
+    const std::string& cluster = in.cluster;
     if (s.ref_cluster.empty()) s.ref_cluster = cluster;
     sdk::create_fresh_database(ctx, s.ref_cluster, s.reference, s.template_db, "the reference");
     ctx.info("building the reference from " +
@@ -111,7 +114,7 @@ json::value compare_run(sdk::Context& ctx, const json::object& input) {
     std::string built_as;
     try {
         if (s.migrations) {
-            sdk::Migrator mig(ctx, s.migrations->settings(s.ref_cluster, sdk::get_string(input, "artifact_prefix") + "reference-"));
+            sdk::Migrator mig(ctx, s.migrations->settings(s.ref_cluster, in.artifact_prefix + "reference-"));
             mig.open();
             mig.ensure_table();
             sdk::MigrationPlan plan = sdk::plan_migration(*s.set, {}, s.migrations->target, false);
@@ -157,7 +160,7 @@ json::value compare_run(sdk::Context& ctx, const json::object& input) {
     }
     const bool equal = lines.empty();
     sdk::ReportSection section;
-    section.heading = "Compare, step " + std::to_string(sdk::step_index(input)) + ": db \"" + s.database + "\" with a fresh install";
+    section.heading = "Compare, step " + std::to_string(in.step_index) + ": db \"" + s.database + "\" with a fresh install";
     section.tone = equal ? "ok" : "bad";
     section.facts = {{"database", s.database},
                      {"reference", s.reference + " on cluster " + s.ref_cluster + ", built from " + built_as},
@@ -170,22 +173,19 @@ json::value compare_run(sdk::Context& ctx, const json::object& input) {
     report.sections.push_back(std::move(section));
     report.tests.push_back({"compare db \"" + s.database + "\" with " + built_as, equal ? "passed" : "failed", 0,
                             equal ? "" : std::to_string(lines.size()) + " difference(s)", sdk::join(lines, "\n"), ""});
-    json::array list;
-    for (const auto& l : lines) list.emplace_back(l);
-    json::object result{{"cluster", cluster},
-                        {"metrics", json::object{{"differences", lines.size()}}},
-                        {"report", report.to_json()},
-                        {"details", json::object{{"kind", "compare"}, {"database", s.database}, {"reference", s.reference},
-                                                 {"equal", equal}, {"differences", diffs}}}};
-    if (s.keep)
-        result["expected_changes"] = json::object{{"databases", json::array{json::value(s.reference)}},
-                                                  {"reason", "the reference database, kept (option keep_reference)"}};
+    sdk::StepResult result;
+    result.cluster = cluster;
+    result.metrics = json::object{{"differences", lines.size()}};
+    result.report = std::move(report);
+    result.details = json::object{{"kind", "compare"}, {"database", s.database}, {"reference", s.reference},
+                                  {"equal", equal}, {"differences", diffs}};
+    if (s.keep) result.expected_changes = {{s.reference}, {}, "the reference database, kept (option keep_reference)"};
     if (!equal) {
-        ctx.set_result(result);
+        ctx.set_result(result.to_json());
         throw sdk::Failure(PGORCH_ERR_FAILED, "db \"" + s.database + "\" differs from the fresh install (" + built_as + "): " +
                                                   std::to_string(lines.size()) + " difference(s): " + sdk::join(lines, "; "));
     }
-    return result;
+    return result.to_json();
 }
 
 const pgorch_option database_option = {sizeof(pgorch_option), "database", PGORCH_OPT_STRING, 0, "postgres",

@@ -3,6 +3,8 @@
 // README.md; the step contract in plugins/step/README.md.
 #include "inplace.hpp"
 
+#include <pgorch/step.hpp>
+
 #include <dlfcn.h>
 
 namespace {
@@ -28,7 +30,8 @@ std::string tool_beside_plugin() {
 
 // Reads the input into a Job and runs the mode.
 json::value inplace_run(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    const json::object& options = in.options;
     inplace::Job job;
     job.ctx = &ctx;
     job.mode = option_text(options, "mode", "update");
@@ -38,15 +41,15 @@ json::value inplace_run(sdk::Context& ctx, const json::object& input) {
     if (job.role != "primary" && job.role != "replica")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"role\" must be primary or replica, not \"" + job.role + "\"");
     // Option "cluster" (a replica's id): act on it; the input cluster stays the data holder.
-    const std::string input_cluster = sdk::get_string(input, "cluster");
+    const std::string& input_cluster = in.cluster;
     job.cluster_id = option_text(options, "cluster", input_cluster);
-    job.to = sdk::get_object(input, "to");
-    job.from = sdk::get_object(input, "from");
+    job.to = in.to;
+    job.from = in.from;
     if (job.cluster_id.empty() || job.to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
     job.cluster = sdk::cluster_op(ctx, "info", job.cluster_id);
-    job.prefix = sdk::get_string(input, "artifact_prefix");
+    job.prefix = in.artifact_prefix;
     job.major = sdk::get_string(job.to, "major");
-    std::string scenario_dir = sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir"));
+    std::string scenario_dir = in.scenario_dir.empty() ? ctx.setting("scenario_dir") : in.scenario_dir;
     job.scripts_dir = absolute(option_text(options, "scripts_dir", "sql_upgrade"), scenario_dir);
     std::string run_dir = ctx.setting("run_dir");
     job.backup_dir = option_text(options, "backup_dir");

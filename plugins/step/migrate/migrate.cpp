@@ -7,14 +7,12 @@
 #include <pgorch/migration_plan.hpp>
 #include <pgorch/migration_report.hpp>
 #include <pgorch/plugin.hpp>
+#include <pgorch/step.hpp>
 
 namespace {
 
 namespace sdk = pgorch::sdk;
 namespace json = boost::json;
-
-// The per-database kinds of pgorch's verification: a migration changes any of them on purpose.
-json::array migrated(const std::string& database) { return json::array{json::value(database)}; }
 
 // Creates the database when asked and missing.
 void create_database(sdk::Context& ctx, const std::string& cluster, const std::string& db) {
@@ -31,10 +29,10 @@ struct Setup {
     sdk::DeltaSet set;
 };
 
-Setup setup_of(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
+Setup setup_of(sdk::Context& ctx, const sdk::StepInput& in) {
+    const json::object& options = in.options;
     Setup s;
-    s.m = sdk::read_migration_options(options, sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir")));
+    s.m = sdk::read_migration_options(options, in.scenario_dir.empty() ? ctx.setting("scenario_dir") : in.scenario_dir);
     s.baseline = sdk::option_version(options, "baseline", nullptr);
     s.downgrade = sdk::option_flag(options, "downgrade", false);
     s.create = sdk::option_flag(options, "create_database", false);
@@ -43,16 +41,18 @@ Setup setup_of(sdk::Context& ctx, const json::object& input) {
 }
 
 json::value migrate_validate(sdk::Context& ctx, const json::object& input) {
-    Setup s = setup_of(ctx, input);
+    Setup s = setup_of(ctx, sdk::StepInput::from_json(input));
     std::size_t versioned = 0;
     for (const auto& d : s.set.deltas) versioned += !d.repeatable();
     return json::object{{"deltas", versioned}, {"repeatable", s.set.deltas.size() - versioned}};
 }
 
 json::value migrate_run(sdk::Context& ctx, const json::object& input) {
-    Setup s = setup_of(ctx, input);
-    const std::string cluster = sdk::get_string(input, "cluster");
-    const std::string prefix = sdk::get_string(input, "artifact_prefix");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    in.require({"cluster"});
+    Setup s = setup_of(ctx, in);
+    const std::string& cluster = in.cluster;
+    const std::string& prefix = in.artifact_prefix;
     if (s.create) create_database(ctx, cluster, s.m.database);
     sdk::Migrator mig(ctx, s.m.settings(cluster, prefix));
     mig.open();
@@ -97,7 +97,7 @@ json::value migrate_run(sdk::Context& ctx, const json::object& input) {
         {"target", s.m.target ? s.m.target->str() : "latest"},
         {"statistics", mig.statistics() ? "pg_stat_statements (reset before each migration)" : "off: " + mig.statistics_note()}};
     if (runs.empty()) facts.emplace_back("applied", "nothing: the database is at the target");
-    const int index = sdk::step_index(input);
+    const int index = in.step_index;
     sdk::StepReport report;
     report.sections.push_back(sdk::migrations_section(
         "Migrations, step " + std::to_string(index) + ": db \"" + s.m.database + "\" " + before + " -> " + after, runs, facts, ok));
@@ -115,23 +115,20 @@ json::value migrate_run(sdk::Context& ctx, const json::object& input) {
                          {"version", now ? json::value(now->str()) : json::value(nullptr)},
                          {"statistics", mig.statistics()}, {"histogram", all.to_json()},
                          {"migrations", std::move(list)}};
-    json::array logs;
-    for (const auto& r : runs) logs.emplace_back(r.log);
-    json::object result{{"cluster", cluster},
-                        {"logs", std::move(logs)},
-                        {"metrics", json::object{{"migrations", runs.size()}}},
-                        {"report", report.to_json()},
-                        {"details", std::move(details)},
-                        {"expected_changes",
-                         json::object{{"databases", migrated(s.m.database)},
-                                      {"reason", "migrations of db \"" + s.m.database + "\" " + before + " -> " + after}}}};
+    sdk::StepResult result;
+    result.cluster = cluster;
+    for (const auto& r : runs) result.logs.push_back(r.log);
+    result.metrics = json::object{{"migrations", runs.size()}};
+    result.report = std::move(report);
+    result.details = std::move(details);
+    result.expected_changes = {{s.m.database}, {}, "migrations of db \"" + s.m.database + "\" " + before + " -> " + after};
     if (!ok) {
         const sdk::MigrationRun& bad = runs.back();
-        ctx.set_result(result);
+        ctx.set_result(result.to_json());
         throw sdk::Failure(PGORCH_ERR_FAILED, (bad.error_at.empty() ? bad.label : bad.error_at) + ": " + bad.error + "; db \"" +
                                                   s.m.database + "\" is at version " + after + ", the last good one");
     }
-    return result;
+    return result.to_json();
 }
 
 const pgorch_option baseline_option = {

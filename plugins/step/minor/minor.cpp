@@ -3,6 +3,7 @@
 // the target version. Options in README.md; the step contract in plugins/step/README.md.
 #include <pgorch/cluster.hpp>
 #include <pgorch/options.hpp>
+#include <pgorch/step.hpp>
 
 namespace {
 
@@ -19,10 +20,11 @@ bool same_version(const std::string& server, const std::string& expected) {
 }
 
 json::value minor_run(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
-    const json::object& to = sdk::get_object(input, "to");
-    const std::string id = sdk::get_string(input, "cluster");
-    if (id.empty() || to.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\" and \"to\"");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    in.require({"cluster", "to"});
+    const json::object& options = in.options;
+    const json::object& to = in.to;
+    const std::string& id = in.cluster;
     const std::string mode = sdk::option_text(options, "stop_mode", "fast");
     if (mode != "fast" && mode != "smart" && mode != "immediate")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"stop_mode\" must be fast, smart or immediate, not \"" + mode + "\"");
@@ -54,7 +56,10 @@ json::value minor_run(sdk::Context& ctx, const json::object& input) {
     if (!same_version(running, target))
         throw sdk::Failure(PGORCH_ERR_FAILED, "the server runs \"" + running + "\" after the update, expected \"" + target + "\"");
     metrics["duration_ms"] = ms_since(t_step);
-    return json::object{{"cluster", id}, {"metrics", metrics}, {"logs", json::array{}}, {"server_version", running}};
+    sdk::StepResult out;
+    out.cluster = id;
+    out.metrics = std::move(metrics);
+    return out.to_json();
 }
 
 const pgorch_option opt_mode = {sizeof(pgorch_option), "stop_mode", PGORCH_OPT_STRING, 0, "fast",

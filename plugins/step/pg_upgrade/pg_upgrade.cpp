@@ -6,6 +6,7 @@
 // input and output of every step plugin.
 #include <pgorch/distro.hpp>
 #include <pgorch/options.hpp>
+#include <pgorch/step.hpp>
 #include <pgorch/upgrade.hpp>
 
 #include <algorithm>
@@ -68,14 +69,14 @@ void check_borrowed_controldata(sdk::Context& ctx, const ClusterInfo& old_c, con
 }
 
 json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
-    const json::object& to = sdk::get_object(input, "to");
-    const std::string old_id = sdk::get_string(input, "cluster");
-    const std::string new_id = sdk::get_string(input, "new_cluster", old_id + "-upgraded");
-    const std::string work_dir = sdk::get_string(input, "work_dir");
-    const std::string prefix = sdk::get_string(input, "artifact_prefix", "steps/pg_upgrade/");
-    if (old_id.empty() || to.empty() || work_dir.empty())
-        throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\", \"to\" and \"work_dir\"");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    in.require({"cluster", "to", "work_dir"});
+    const json::object& options = in.options;
+    const json::object& to = in.to;
+    const std::string& old_id = in.cluster;
+    const std::string new_id = in.new_cluster.empty() ? old_id + "-upgraded" : in.new_cluster;
+    const std::string& work_dir = in.work_dir;
+    const std::string prefix = in.artifact_prefix.empty() ? "steps/pg_upgrade/" : in.artifact_prefix;
     const std::vector<std::string> user_args = sdk::option_words(options, "pg_upgrade");
     const bool analyze = sdk::option_flag(options, "analyze");
     const double timeout = 3600;
@@ -159,12 +160,14 @@ json::value pg_upgrade_run(sdk::Context& ctx, const json::object& input) {
     }
     if (analyze) sdk::analyze_in_stages(ctx, new_c, work_dir, timeout, metrics);
     metrics["duration_ms"] = ms_since(t_step);
-    json::array log_names;
-    for (auto& l : logs) log_names.emplace_back(l);
-    json::object result{{"cluster", new_id}, {"previous_cluster", old_id}, {"metrics", metrics}, {"logs", log_names},
-                        {"initdb_args", sdk::to_argv(initdb)}};
-    if (updates_extensions) result["extensions_updated"] = "pg_upgrade's update_extensions.sql updates it to the installation's default version";
-    return result;
+    sdk::StepResult out;
+    out.cluster = new_id;
+    out.previous_cluster = old_id;
+    out.metrics = std::move(metrics);
+    out.logs = std::move(logs);
+    out.initdb_args = std::move(initdb);
+    if (updates_extensions) out.extensions_updated = "pg_upgrade's update_extensions.sql updates it to the installation's default version";
+    return out.to_json();
 }
 
 const pgorch_option opt_args = {sizeof(pgorch_option), "pg_upgrade", PGORCH_OPT_STRING, 0, "",

@@ -5,6 +5,7 @@
 #include <pgorch/migration_plan.hpp>
 #include <pgorch/migration_report.hpp>
 #include <pgorch/plugin.hpp>
+#include <pgorch/step.hpp>
 
 #include <algorithm>
 
@@ -34,13 +35,13 @@ bool named(const std::vector<std::string>& names, const sdk::Delta& d) {
     return false;
 }
 
-Setup setup_of(sdk::Context& ctx, const json::object& input) {
-    const json::object& options = sdk::get_object(input, "options");
+Setup setup_of(sdk::Context& ctx, const sdk::StepInput& in) {
+    const json::object& options = in.options;
     Setup s;
     json::object with_defaults = options;
     if (!with_defaults.contains("statistics")) with_defaults["statistics"] = false;
-    s.m = sdk::read_migration_options(with_defaults, sdk::get_string(input, "scenario_dir", ctx.setting("scenario_dir")));
-    if (!options.contains("database")) s.m.database = "pgorch_stairway_" + std::to_string(sdk::step_index(input));
+    s.m = sdk::read_migration_options(with_defaults, in.scenario_dir.empty() ? ctx.setting("scenario_dir") : in.scenario_dir);
+    if (!options.contains("database")) s.m.database = "pgorch_stairway_" + std::to_string(in.step_index);
     s.template_db = sdk::option_text(options, "template", "template0");
     s.baseline = sdk::option_version(options, "baseline", nullptr);
     s.irreversible = sdk::option_list(options, "irreversible");
@@ -68,7 +69,7 @@ Setup setup_of(sdk::Context& ctx, const json::object& input) {
 }
 
 json::value stairway_validate(sdk::Context& ctx, const json::object& input) {
-    Setup s = setup_of(ctx, input);
+    Setup s = setup_of(ctx, sdk::StepInput::from_json(input));
     return json::object{{"rungs", s.range.size()}};
 }
 
@@ -106,9 +107,11 @@ struct Rung {
 };
 
 json::value stairway_run(sdk::Context& ctx, const json::object& input) {
-    Setup s = setup_of(ctx, input);
-    const std::string cluster = sdk::get_string(input, "cluster");
-    const std::string prefix = sdk::get_string(input, "artifact_prefix");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    in.require({"cluster"});
+    Setup s = setup_of(ctx, in);
+    const std::string& cluster = in.cluster;
+    const std::string& prefix = in.artifact_prefix;
     sdk::create_fresh_database(ctx, cluster, s.m.database, s.template_db, "the stairway's database");
     // Dropped however the rungs end (an error of the host's services too), unless kept.
     struct Drop {
@@ -179,7 +182,7 @@ json::value stairway_run(sdk::Context& ctx, const json::object& input) {
         mig.close();
     }
 
-    const int index = sdk::step_index(input);
+    const int index = in.step_index;
     sdk::ReportSection section;
     section.heading = "Stairway, step " + std::to_string(index) + ": " + std::to_string(rungs.size()) + " migration(s) up, down, up";
     section.tone = ok ? "ok" : "bad";
@@ -214,22 +217,19 @@ json::value stairway_run(sdk::Context& ctx, const json::object& input) {
     runs.collapsed = true;
     section.children.push_back(std::move(runs));
     report.sections.push_back(std::move(section));
-    json::array logs;
-    for (const auto& r : all) logs.emplace_back(r.log);
-    json::object result{{"cluster", cluster},
-                        {"logs", std::move(logs)},
-                        {"metrics", json::object{{"rungs", rungs.size()}}},
-                        {"report", report.to_json()},
-                        {"details", json::object{{"kind", "stairway"}, {"database", s.m.database}, {"rungs", std::move(list)}}}};
-    if (s.keep)
-        result["expected_changes"] = json::object{{"databases", json::array{json::value(s.m.database)}},
-                                                  {"reason", "the stairway's database, kept (option keep)"}};
+    sdk::StepResult result;
+    result.cluster = cluster;
+    for (const auto& r : all) result.logs.push_back(r.log);
+    result.metrics = json::object{{"rungs", rungs.size()}};
+    result.report = std::move(report);
+    result.details = json::object{{"kind", "stairway"}, {"database", s.m.database}, {"rungs", std::move(list)}};
+    if (s.keep) result.expected_changes = {{s.m.database}, {}, "the stairway's database, kept (option keep)"};
     if (!ok) {
         const Rung& bad = rungs.back();
-        ctx.set_result(result);
+        ctx.set_result(result.to_json());
         throw sdk::Failure(PGORCH_ERR_FAILED, "stairway: " + bad.delta->label + ": " + bad.why);
     }
-    return result;
+    return result.to_json();
 }
 
 const pgorch_option template_option = {sizeof(pgorch_option), "template", PGORCH_OPT_STRING, 0, "template0",

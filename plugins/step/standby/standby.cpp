@@ -67,12 +67,13 @@ json::value standby_run(sdk::Context& ctx, const json::object& input) {
     job.timeout_s = sdk::option_number(options, "timeout_s").value_or(120);
     if (!(job.timeout_s > 0))
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"timeout_s\" must be a positive number, not " + std::to_string(job.timeout_s));
-    job.primary = sdk::get_string(input, "cluster");
-    job.from = sdk::get_object(input, "from");
-    job.to = sdk::get_object(input, "to");
-    job.prefix = sdk::get_string(input, "artifact_prefix");
-    job.work_dir = sdk::get_string(input, "work_dir");
-    if (job.primary.empty()) throw sdk::Failure(PGORCH_ERR_INVALID, "input needs \"cluster\"");
+    const sdk::StepInput in = sdk::StepInput::from_json(input);
+    in.require({"cluster"});
+    job.primary = in.cluster;
+    job.from = in.from;
+    job.to = in.to;
+    job.prefix = in.artifact_prefix;
+    job.work_dir = in.work_dir;
     if (job.name == job.primary)
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"name\" names the primary \"" + job.primary + "\" itself");
     try {
@@ -220,11 +221,12 @@ json::value run_create(Job& job) {
                          {"lag_ms", c.wait_ms},
                          {"replay_lsn", c.replay_lsn},
                          {"duration_ms", ms_since(t0)}};
-    return json::object{{"cluster", job.primary},
-                        {"verify", json::array{json::string(job.name)}},
-                        {"metrics", std::move(metrics)},
-                        {"logs", json::array{json::string(job.prefix + "pg_basebackup.log"),
-                                             json::string(job.prefix + "standby.log")}}};
+    sdk::StepResult out;
+    out.cluster = job.primary;
+    out.verify = {job.name};
+    out.metrics = std::move(metrics);
+    out.logs = {job.prefix + "pg_basebackup.log", job.prefix + "standby.log"};
+    return out.to_json();
 }
 
 }  // namespace standby

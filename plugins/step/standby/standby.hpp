@@ -5,6 +5,7 @@
 #include <pgorch/cluster.hpp>
 #include <pgorch/exec.hpp>
 #include <pgorch/options.hpp>
+#include <pgorch/step.hpp>
 
 #include <string>
 #include <vector>

@@ -147,10 +147,12 @@ json::value run_sync(Job& job) {
                          {"replica_server_version", sv.at(0)},
                          {"replica_bindir", r.bindir},
                          {"duration_ms", ms_since(t0)}};
-    return json::object{{"cluster", job.primary},
-                        {"verify", json::array{json::string(job.name)}},
-                        {"metrics", std::move(metrics)},
-                        {"logs", json::array{json::string(job.prefix + "standby.log")}}};
+    sdk::StepResult out;
+    out.cluster = job.primary;
+    out.verify = {job.name};
+    out.metrics = std::move(metrics);
+    out.logs = {job.prefix + "standby.log"};
+    return out.to_json();
 }
 
 }  // namespace standby

@@ -1,6 +1,7 @@
-// pgorch SDK: clusters and SQL through the host's cluster and sql services, typed. ClusterInfo
-// is the response of every cluster op but destroy; the host builds that response from the same
-// fields (sdk/README.md, "cluster"). The SQL helpers read the sql service's response shape:
+// pgorch SDK: clusters and SQL through the host's cluster and sql services, typed. A plugin
+// writes a ClusterRequest and reads a ClusterInfo, the response of every cluster op but destroy;
+// the host reads the request and writes the response with the same types (sdk/README.md,
+// "cluster"). The SQL helpers read the sql service's response shape:
 // {"columns": [...], "rows": [[text|null, ...], ...], "command": "...", "duration_ms": N}.
 #pragma once
 
@@ -22,6 +23,76 @@ inline bool valid_cluster_id(std::string_view id) {
     return true;
 }
 
+// Version of the cluster request/response contract below.
+inline constexpr int kClusterContract = 1;
+
+// One request of the cluster service. Which fields an op reads:
+//   create {install, initdb_args, port}: a new cluster, initialized (initdb), not started;
+//   adopt {install, datadir, port}: a data folder made elsewhere (a pg_basebackup) becomes a cluster;
+//   start, restart {mode, timeout_s}, stop {mode, timeout_s}, status, info;
+//   use_install {install}: the (stopped) cluster runs another installation from now on;
+//   configure {file}: a postgresql.conf fragment is included; set_parameter {name, value};
+//   destroy: stopped and its data folder removed (the response is {"destroyed": id}).
+struct ClusterRequest {
+    std::string op;
+    std::string cluster;                   // the cluster's id (valid_cluster_id)
+    json::object install;                  // an install layout (InstallLayout's fields)
+    std::vector<std::string> initdb_args;  // create: a list, or one text split on blanks
+    int port = 0;                          // create, adopt: 0 picks a free port
+    std::string datadir;                   // adopt
+    std::string mode;                      // stop, restart: "fast" when empty
+    double timeout_s = 0;                  // start, stop, restart: 0 means 60 s
+    std::string file;                      // configure
+    std::string name, value;               // set_parameter
+
+    json::object to_json() const {
+        json::object o{{"op", op}, {"cluster", cluster}};
+        if (!install.empty()) o["install"] = install;
+        if (!initdb_args.empty()) {
+            json::array a;
+            for (const auto& w : initdb_args) a.emplace_back(w);
+            o["initdb_args"] = std::move(a);
+        }
+        if (port) o["port"] = port;
+        if (!datadir.empty()) o["datadir"] = datadir;
+        if (!mode.empty()) o["mode"] = mode;
+        if (timeout_s > 0) o["timeout_s"] = timeout_s;
+        if (!file.empty()) o["file"] = file;
+        if (!name.empty()) o["name"] = name;
+        if (op == "set_parameter") o["value"] = value;
+        return o;
+    }
+    // Reads a request ("id" is accepted for "cluster"); a field of the wrong type reads as absent.
+    static ClusterRequest from_json(const json::object& o) {
+        ClusterRequest r;
+        r.op = get_string(o, "op");
+        r.cluster = get_string(o, "cluster");
+        if (r.cluster.empty()) r.cluster = get_string(o, "id");
+        r.install = get_object(o, "install");
+        if (auto* v = o.if_contains("initdb_args"); v && v->is_array()) {
+            for (const auto& x : v->as_array())
+                if (x.is_string()) r.initdb_args.emplace_back(x.as_string());
+        } else if (v && v->is_string()) {
+            std::string_view t = v->as_string();
+            std::size_t pos = 0;
+            while (pos < t.size()) {
+                std::size_t end = t.find_first_of(" \t\n", pos);
+                if (end == std::string_view::npos) end = t.size();
+                if (end > pos) r.initdb_args.emplace_back(t.substr(pos, end - pos));
+                pos = end + 1;
+            }
+        }
+        if (auto* p = o.if_contains("port"); p && p->is_number()) r.port = static_cast<int>(p->to_number<double>());
+        r.datadir = get_string(o, "datadir");
+        r.mode = get_string(o, "mode");
+        if (auto* t = o.if_contains("timeout_s"); t && t->is_number()) r.timeout_s = t->to_number<double>();
+        r.file = get_string(o, "file");
+        r.name = get_string(o, "name");
+        r.value = get_string(o, "value");
+        return r;
+    }
+};
+
 // A cluster as the cluster service describes it.
 struct ClusterInfo {
     std::string id, datadir, socket_dir, version, server_log;
@@ -31,6 +102,17 @@ struct ClusterInfo {
     std::string bindir;    // install.bindir
     json::object raw;      // the whole response
 
+    // The service's response: {"id","datadir","port","socket_dir","server_log","install","running","version"}.
+    json::object to_json() const {
+        return json::object{{"id", id},
+                            {"datadir", datadir},
+                            {"port", port},
+                            {"socket_dir", socket_dir},
+                            {"server_log", server_log},
+                            {"install", install},
+                            {"running", running},
+                            {"version", version}};
+    }
     static ClusterInfo from_json(const json::value& v) {
         if (!v.is_object()) throw Failure(PGORCH_ERR_FAILED, "the cluster service answered with no object");
         const json::object& o = v.as_object();
@@ -49,13 +131,15 @@ struct ClusterInfo {
     }
 };
 
-// One call of the cluster service: {"op": op, "cluster": id, ...extra}. Ops: create {install,
-// initdb_args, port}, adopt {install, datadir}, start, stop {mode}, restart, status, info,
-// use_install {install}, configure {file}, set_parameter {name, value}, destroy.
+// One call of the cluster service (every op but destroy).
+inline ClusterInfo cluster_op(const Context& ctx, const ClusterRequest& request) {
+    return ClusterInfo::from_json(ctx.cluster(request.to_json()));
+}
+// The same with the request's fields as JSON: cluster_op(ctx, "stop", id, {{"mode", "fast"}}).
 inline ClusterInfo cluster_op(const Context& ctx, const std::string& op, const std::string& id, json::object extra = {}) {
     extra["op"] = op;
     extra["cluster"] = id;
-    return ClusterInfo::from_json(ctx.cluster(extra));
+    return cluster_op(ctx, ClusterRequest::from_json(extra));
 }
 
 // The rows of an sql response; throws Failure(FAILED) when it has none.

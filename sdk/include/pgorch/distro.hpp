@@ -1,6 +1,8 @@
-// pgorch SDK: the distro contract, typed. A distro plugin's provision() returns an InstallLayout
-// and its list_versions() a VersionListing; the host parses both with the same types, so the two
-// sides cannot drift. The JSON shapes are documented in sdk/README.md ("Distro plugins").
+// pgorch SDK: the distro contract, typed. A distro plugin's provision() gets a ProvisionRequest
+// and returns an InstallLayout; its list_versions() gets a ListVersionsRequest and returns a
+// VersionListing; its validate() gets a DistroValidateRequest. The host writes the requests and
+// parses the results with the same types, so the two sides cannot drift. The JSON shapes are
+// documented in sdk/README.md ("Calls").
 #pragma once
 
 #include <pgorch/plugin.hpp>
@@ -137,6 +139,87 @@ struct InstallLayout {
         l.tools = detail::strings_of(o, "tools");
         std::sort(l.tools.begin(), l.tools.end());
         return l;
+    }
+};
+
+// What provision() gets, and what a plugin sends to the host's provision service (which then
+// names the distro: "db_type"). {"version": "15.20", "edition": null, "package": [...],
+// "options": {...}, "method": "deb"}; "method" only when the host's resolver chose one.
+struct ProvisionRequest {
+    std::string db_type;                // the provision service: the distro; "" in a distro's own input
+    std::string version;                // exact: "15.20"
+    std::string edition;                // distro-specific, "" when none (null in the JSON)
+    std::vector<std::string> packages;  // the scenario's package files (absolute): "package"
+    std::string method;                 // use only this method; "": the distro's own order
+    json::object options;               // the distro's options, by declared type
+
+    json::object to_json() const {
+        json::array p;
+        for (const auto& x : packages) p.emplace_back(x);
+        json::object o;
+        if (!db_type.empty()) o["db_type"] = db_type;
+        o["version"] = version;
+        o["edition"] = edition.empty() ? json::value(nullptr) : json::value(edition);
+        o["package"] = std::move(p);
+        o["options"] = options;
+        if (!method.empty()) o["method"] = method;
+        return o;
+    }
+    // Reads a request; "package" may be one string or a list. Throws Failure(PGORCH_ERR_INVALID)
+    // when there is no version.
+    static ProvisionRequest from_json(const json::object& o) {
+        ProvisionRequest r;
+        r.db_type = get_string(o, "db_type");
+        r.version = get_string(o, "version");
+        r.edition = get_string(o, "edition");
+        if (auto* p = o.if_contains("package"); p && p->is_string() && !p->as_string().empty())
+            r.packages.emplace_back(p->as_string());
+        else r.packages = detail::strings_of(o, "package");
+        r.method = get_string(o, "method");
+        r.options = get_object(o, "options");
+        if (r.version.empty()) throw Failure(PGORCH_ERR_INVALID, "no version given");
+        return r;
+    }
+};
+
+// What list_versions() gets: {"options": {...}, "major": "17"} ("major" optional: only that major).
+struct ListVersionsRequest {
+    std::string major;
+    json::object options;
+
+    json::object to_json() const {
+        json::object o{{"options", options}};
+        if (!major.empty()) o["major"] = major;
+        return o;
+    }
+    // "major" may be a number (17) as well as a text.
+    static ListVersionsRequest from_json(const json::object& o) {
+        ListVersionsRequest r;
+        r.options = get_object(o, "options");
+        r.major = get_string(o, "major");
+        if (auto* m = o.if_contains("major"); m && m->is_number()) r.major = std::to_string(m->to_number<int64_t>());
+        return r;
+    }
+};
+
+// What a distro's validate() gets: its options, and, once per version the scenario names, that
+// version as written ("15", "15.20") and the edition. A validate() without "version" checks the
+// options alone.
+struct DistroValidateRequest {
+    json::object options;
+    std::string version;   // as written: an exact version or a selector; "" for the options alone
+    std::string edition;
+
+    json::object to_json() const {
+        json::object o{{"options", options}};
+        if (!version.empty()) {
+            o["version"] = version;
+            o["edition"] = edition.empty() ? json::value(nullptr) : json::value(edition);
+        }
+        return o;
+    }
+    static DistroValidateRequest from_json(const json::object& o) {
+        return {get_object(o, "options"), get_string(o, "version"), get_string(o, "edition")};
     }
 };
 

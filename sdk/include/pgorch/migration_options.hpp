@@ -92,12 +92,6 @@ inline std::filesystem::path option_folder(const json::object& options, const st
     return p;
 }
 
-// The 1-based index of the step in its chain (the run input's "step"), 0 when it is not there.
-inline int step_index(const json::object& input) {
-    const json::value* i = get_object(input, "step").if_contains("index");
-    return i && i->is_number() ? static_cast<int>(i->to_number<int64_t>()) : 0;
-}
-
 // Creates `db` on `cluster` from `template_db`; it must not exist yet (a step's scratch database
 // is made fresh, never reused: `what` says whose it is in the refusal).
 inline void create_fresh_database(const Context& ctx, const std::string& cluster, const std::string& db,

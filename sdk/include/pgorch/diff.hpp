@@ -1,27 +1,44 @@
-#include "report/diff.hpp"
+// pgorch SDK: line diffs, the edit script between two texts and its `diff -u` rendering. Used
+// for plan mismatches (the explain plugin) and by the host for any report that shows what changed.
+// Header-only, standard library and pgorch/util.hpp only.
+#pragma once
+
+#include <pgorch/util.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
-namespace pgorch::report {
+namespace pgorch::sdk {
 
-namespace {
+namespace detail {
 
 // Above this many cells the quadratic table is not built: the middle part is reported as
 // replaced wholesale (still a correct edit script, only not the shortest).
-constexpr std::size_t max_table_cells = 16u * 1024u * 1024u;
+inline constexpr std::size_t max_table_cells = 16u * 1024u * 1024u;
 
 // "@@ -l,n" range as GNU diff prints it: ",1" is omitted; an empty range names the line before.
-std::string hunk_range(std::size_t start, std::size_t count) {
+inline std::string hunk_range(std::size_t start, std::size_t count) {
     if (count == 0) return std::to_string(start == 0 ? 0 : start - 1) + ",0";
     if (count == 1) return std::to_string(start);
     return std::to_string(start) + "," + std::to_string(count);
 }
 
-}  // namespace
+}  // namespace detail
 
-// LCS table on the part between the common prefix and suffix, then a walk back to the script.
-std::vector<DiffLine> diff_lines(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+// One line of an edit script: kept, removed from the old text, or added by the new one.
+struct DiffLine {
+    enum class Op { same, removed, added };
+    Op op = Op::same;
+    std::string text;
+};
+
+// A shortest edit script turning `a` into `b` (longest common subsequence; the common prefix
+// and suffix are kept without cost, so long equal texts are cheap).
+inline std::vector<DiffLine> diff_lines(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     std::size_t prefix = 0;
     while (prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) ++prefix;
     std::size_t suffix = 0;
@@ -36,7 +53,7 @@ std::vector<DiffLine> diff_lines(const std::vector<std::string>& a, const std::v
     const std::size_t n = a.size() - prefix - suffix, m = b.size() - prefix - suffix;
     auto A = [&](std::size_t i) -> const std::string& { return a[prefix + i]; };
     auto B = [&](std::size_t j) -> const std::string& { return b[prefix + j]; };
-    if (n > 0 && m > 0 && (n + 1) * (m + 1) <= max_table_cells) {
+    if (n > 0 && m > 0 && (n + 1) * (m + 1) <= detail::max_table_cells) {
         // lcs[i][j]: LCS length of A[i..] and B[j..]
         std::vector<uint32_t> lcs((n + 1) * (m + 1), 0);
         auto at = [&](std::size_t i, std::size_t j) -> uint32_t& { return lcs[i * (m + 1) + j]; };
@@ -64,17 +81,18 @@ std::vector<DiffLine> diff_lines(const std::vector<std::string>& a, const std::v
     return out;
 }
 
-// Counts the non-kept lines of the edit script.
-std::size_t count_changed_lines(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+// How many lines differ: removed plus added lines of the shortest edit script.
+inline std::size_t count_changed_lines(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     std::size_t n = 0;
     for (const DiffLine& d : diff_lines(a, b))
         if (d.op != DiffLine::Op::same) ++n;
     return n;
 }
 
-// Groups changes closer than 2*context lines into hunks and prints them with their ranges.
-std::string unified_diff(std::string_view a, std::string_view b, std::string_view a_label,
-                         std::string_view b_label, int context) {
+// A unified diff (`diff -u` format with `---`/`+++` headers and `@@ -l,n +l,n @@` hunks,
+// `context` lines around each change). Empty when the texts have the same lines.
+inline std::string unified_diff(std::string_view a, std::string_view b, std::string_view a_label,
+                                std::string_view b_label, int context = 3) {
     const std::vector<DiffLine> script = diff_lines(split_lines(a), split_lines(b));
     const std::size_t ctx = context < 0 ? 0 : static_cast<std::size_t>(context);
 
@@ -106,7 +124,7 @@ std::string unified_diff(std::string_view a, std::string_view b, std::string_vie
             if (script[k].op != DiffLine::Op::added) ++count_a;
             if (script[k].op != DiffLine::Op::removed) ++count_b;
         }
-        out += "@@ -" + hunk_range(line_a[from], count_a) + " +" + hunk_range(line_b[from], count_b) + " @@\n";
+        out += "@@ -" + detail::hunk_range(line_a[from], count_a) + " +" + detail::hunk_range(line_b[from], count_b) + " @@\n";
         for (std::size_t k = from; k < to; ++k) {
             out += script[k].op == DiffLine::Op::same ? ' ' : script[k].op == DiffLine::Op::removed ? '-' : '+';
             out += script[k].text;
@@ -116,4 +134,4 @@ std::string unified_diff(std::string_view a, std::string_view b, std::string_vie
     return out;
 }
 
-}  // namespace pgorch::report
+}  // namespace pgorch::sdk
