@@ -148,6 +148,7 @@ public:
         auto row = row_text(rows_of(first).at(0));
         version_num_ = std::atoi(row.at(0).c_str());
         db_oid_ = row.at(1);
+        open_ = true;  // from here on close() ends the sessions and drops what open() made
         stats_ = s_.statistics;
         if (stats_) load_statistics();
         if (stats_) open_statistics();
@@ -155,7 +156,6 @@ public:
                             "ms'; SET client_min_messages = log";
         if (stats_) setup += "; SET pg_stat_statements.track = 'none'; SET pg_stat_statements.track_utility = on";
         must_value(setup);
-        open_ = true;
     }
 
     // Ends the sessions (a transaction left open is rolled back) and drops the scratch database
@@ -205,7 +205,7 @@ public:
                      sql_literal(version.str()) + ", '<< baseline >>', 'BASELINE', '<< baseline >>', true)");
     }
 
-    // sum(pg_database_size) of the database, -1 when it cannot be read.
+    // pg_database_size of the database, -1 when it cannot be read.
     long long database_size() {
         json::object r = query("SELECT pg_database_size(current_database())");
         auto& rows = rows_of(r);
@@ -261,11 +261,6 @@ public:
             ctx_.warn("cannot write the statement log \"" + log_name + "\": " + e.what());
         }
         return run;
-    }
-
-    // Records a failed no-transaction delta, so that a later run refuses to go on.
-    void record_failure(const Delta& d) {
-        run_internal(insert_sql(d, d.up, 0, false));
     }
 
     // Throws Failure with `message` when `sql` fails; returns the response.
