@@ -5,14 +5,20 @@
 namespace pgorch::cli {
 namespace {
 
-const std::set<std::string> kCommands = {"run", "validate", "list", "plugins", "provision", "versions", "gc", "compare", "help"};
+const std::set<std::string> kCommands = {"run",      "validate", "list", "plugins",      "provision",
+                                         "versions", "gc",       "help", "explain-error", "compare"};
+
+// A command-line error (PGO-2001).
+Error bad_usage(std::string message, std::string hint = {}) {
+    return Error::of(errors::Code::command_line, std::move(message), std::move(hint));
+}
 
 // Reads an option's value: "--opt=value" or the next argument.
 Expected<std::string> value_of(const std::vector<std::string>& args, size_t& i, const std::string& name,
                                const std::optional<std::string>& inline_value) {
     if (inline_value) return *inline_value;
     if (i + 1 >= args.size())
-        return Error::invalid("option \"" + name + "\" needs a value", "Run \"pgorch-host --help\" for the options.");
+        return bad_usage("option \"" + name + "\" needs a value", "Run \"pgorch-host --help\" for the options.");
     return args[++i];
 }
 
@@ -26,8 +32,9 @@ Expected<Options> parse(const std::vector<std::string>& args) {
         if (operands_only || a.empty() || a[0] != '-' || a == "-") {
             if (o.command.empty()) {
                 if (!kCommands.count(a))
-                    return Error::invalid("unknown command \"" + a + "\"",
-                                          "Commands are run, validate, list, plugins, provision, versions, gc and compare; see \"pgorch-host --help\".");
+                    return bad_usage("unknown command \"" + a + "\"",
+                                     "Commands are run, validate, list, plugins, provision, versions, gc, "
+                                     "explain-error and compare; see \"pgorch-host --help\".");
                 o.command = a == "help" ? "" : a;
                 if (a == "help") o.help = true;
             } else {
@@ -66,7 +73,7 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             else if (name == "-o" || name == "--output") o.output = *v;
             else {
                 if (*v != "text" && *v != "json" && *v != "html")
-                    return Error::invalid("--format must be text, json or html, not \"" + *v + "\"");
+                    return bad_usage("--format must be text, json or html, not \"" + *v + "\"");
                 o.format = *v;
             }
         }
@@ -92,12 +99,12 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             else if (name == "--package") o.packages.push_back(*v);
             else if (name == "--older-than") o.older_than = *v;
             else if (name == "--junit") {
-                if (v->empty()) return Error::invalid("option \"--junit\" needs a file name");
+                if (v->empty()) return bad_usage("option \"--junit\" needs a file name");
                 o.junit_file = *v;
             }
             else if (name == "--runtime") {
                 if (*v != "auto" && *v != "local" && *v != "docker")
-                    return Error::invalid("--runtime must be auto, local or docker, not \"" + *v + "\"");
+                    return bad_usage("--runtime must be auto, local or docker, not \"" + *v + "\"");
                 o.runtime = *v;
             } else {
                 try {
@@ -105,11 +112,11 @@ Expected<Options> parse(const std::vector<std::string>& args) {
                     o.jobs = std::stoi(*v, &used);
                     if (used != v->size() || o.jobs < 1) throw std::invalid_argument("jobs");
                 } catch (const std::exception&) {
-                    return Error::invalid("--jobs must be a positive integer, not \"" + *v + "\"");
+                    return bad_usage("--jobs must be a positive integer, not \"" + *v + "\"");
                 }
             }
         } else {
-            return Error::invalid("unknown option \"" + a + "\"", "Run \"pgorch-host --help\" for the options.");
+            return bad_usage("unknown option \"" + a + "\"", "Run \"pgorch-host --help\" for the options.");
         }
     }
     return o;
@@ -178,6 +185,13 @@ Plugins are searched in <prefix>/lib/pgorch/plugins, then $PGORCH_PLUGIN_PATH, t
 Installs VERSION through the DB_TYPE distro plugin (e.g. pgdg 15.20) into the cache and prints its
 layout (bindir, libdir, sharedir, exact version, catalog version).
 )";
+    if (command == "explain-error")
+        return R"(usage: pgorch-host explain-error [CODE...]
+
+Prints what an error code means and the usual fix. CODE is how errors print it (PGO-2005), its
+number (2005) or its name (unknown_key). Without CODE: every code of the catalog, one a line.
+The catalog is sdk/errors.yaml; docs/errors.md lists it too.
+)";
     if (command == "compare")
         return R"(usage: pgorch-host compare [-p1] A [-p2] B [options]
 
@@ -222,6 +236,7 @@ commands:
   provision T VERSION  install a PostgreSQL version through a distro plugin
   versions [T [MAJOR]] what each method can provide here (exact versions, toolsets)
   gc [--older-than 7d] remove old run folders and cached versions no scenario names
+  explain-error CODE   what an error code (error[PGO-2005]) means and the usual fix
   compare A B          compare the schemas of two databases (exit 1 on a difference)
 
 options:
@@ -231,6 +246,9 @@ options:
   --plugin-dir DIR     also load plugins from DIR (repeatable)
   -V, --version        print the version
   -h, --help           help; "pgorch-host COMMAND --help" for a command
+
+Errors print as "file:line:column: error[PGO-nnnn]: message"; exit codes: 0 passed, 1 a check
+failed (PGO-1xxx), 2 invalid input (PGO-2xxx), 3 environment (PGO-3xxx), 130 interrupted.
 )";
 }
 

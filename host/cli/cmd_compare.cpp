@@ -89,7 +89,7 @@ int cmd_compare(const Options& o) {
     if (!o.p2.empty()) targets.push_back(o.p2);
     targets.insert(targets.end(), o.operands.begin(), o.operands.end());
     if (targets.size() != 2) {
-        print_error(Error::invalid(fmt::format("compare needs two databases, got {}", targets.size()),
+        print_error(Error::of(errors::Code::command_line, fmt::format("compare needs two databases, got {}", targets.size()),
                                    "Give them as -p1 A -p2 B or as two operands; see \"pgorch-host compare --help\"."));
         return static_cast<int>(ExitCode::invalid_input);
     }

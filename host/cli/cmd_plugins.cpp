@@ -42,10 +42,11 @@ const plugins::Plugin* find_any(const plugins::Registry& r, const std::string& n
 int no_such_plugin(const plugins::Registry& r, const std::string& name) {
     std::string names;
     for (auto* p : r.list()) names += (names.empty() ? "" : ", ") + p->name();
-    print_error(Error::invalid("no plugin named \"" + name + "\"",
-                               names.empty() ? "No plugin was loaded: check the plugin folders with \"pgorch-host plugins\"."
-                                             : "Loaded plugins: " + names + "."));
-    return static_cast<int>(ExitCode::invalid_input);
+    Error e = plugins::no_plugin(std::nullopt, name,
+                                 names.empty() ? "No plugin was loaded: check the plugin folders with \"pgorch-host plugins\"."
+                                               : "Loaded plugins: " + names + ".");
+    print_error(e);
+    return static_cast<int>(e.code);
 }
 
 }  // namespace
@@ -71,15 +72,17 @@ int cmd_plugins(const Options& o) {
         boost::system::error_code ec;
         boost::json::value input = boost::json::parse(o.input, ec);
         if (ec || !input.is_object()) {
-            print_error(Error::invalid("--input is not a JSON object", "Pass a JSON object, for example --input '{}'."));
+            print_error(Error::of(errors::Code::command_line, "--input is not a JSON object",
+                                  "Pass a JSON object, for example --input '{}'."));
             return static_cast<int>(ExitCode::invalid_input);
         }
         CallServices services(o);
         plugins::CallOutcome out = p->call(cb, services, input.as_object());
-        if (!out.ok()) {
-            print_error(Error::failed("plugin \"" + p->name() + "\" failed: " + out.error));
-            return out.status == PGORCH_ERR_INVALID ? static_cast<int>(ExitCode::invalid_input)
-                                                    : static_cast<int>(ExitCode::check_failed);
+        if (!out.ok()) {  // the exit code follows the status (PGORCH_ERR_UNAVAILABLE: 3)
+            Error e = error_of_status(out.status, out.error, errors::Code::plugin_failed,
+                                      "plugin \"" + p->name() + "\" failed: ");
+            print_error(e);
+            return static_cast<int>(e.code);
         }
         std::cout << boost::json::serialize(out.result) << "\n";
         return 0;

@@ -17,6 +17,11 @@ int cmd_provision(const Options& o, std::atomic<bool>& cancel);
 int cmd_versions(const Options& o, std::atomic<bool>& cancel);
 int cmd_gc(const Options& o);
 int cmd_compare(const Options& o);
+int cmd_explain_error(const Options& o);
+
+// What explain-error prints for one code: the code, its name and exit code, the meaning and
+// the usual fix.
+std::string explain_error(const errors::Entry& e);
 
 // Loads the plugins of the default search path plus --plugin-dir; logs refusals as warnings.
 void load_plugins(const Options& o, plugins::Registry& registry, bool report_refusals = true);

@@ -25,7 +25,7 @@ static std::string for_terminal(const std::string& text) {
     return out;
 }
 
-void print_error(const Error& e) { std::cerr << "error: " << for_terminal(e.str()) << "\n"; }
+void print_error(const Error& e) { std::cerr << for_terminal(e.render()) << "\n"; }
 
 void load_plugins(const Options& o, plugins::Registry& registry, bool report_refusals) {
     registry.load_dirs(plugins::Registry::default_search_path(o.plugin_dirs));
@@ -49,11 +49,10 @@ static Expected<fs::path> find_scenario(const std::string& arg) {
     }
     std::string list;
     for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
-    return Error::invalid("scenario \"" + arg + "\" not found",
-                          available.empty()
-                              ? "Give the path of a folder holding conf.yaml."
-                              : "You must input the scenario name or a folder holding conf.yaml, for example: " +
-                                    list + ".");
+    return Error::of(errors::Code::scenario_not_found, "scenario \"" + arg + "\" not found",
+                     available.empty()
+                         ? "Give the path of a folder holding conf.yaml."
+                         : "You must input the scenario name or a folder holding conf.yaml, for example: " + list + ".");
 }
 
 // Each upgrade step plugin's own validate callback, with the step's options and the scenario
@@ -76,8 +75,8 @@ static void validate_steps(const scenario::Scenario& sc, plugins::Registry& regi
             std::string key = out.error.substr(8, out.error.find('"', 8) - 8);
             if (auto it = st.args.find(key); it != st.args.end()) where = it->second.where;
         }
-        Error e = out.status == PGORCH_ERR_ENVIRONMENT ? Error::environment("") : Error::invalid("");
-        e.message = "step " + std::to_string(i + 1) + " (" + st.type.value + "): " + out.error;
+        Error e = Error::of(out.status == PGORCH_ERR_ENVIRONMENT ? errors::Code::environment : errors::Code::plugin_input,
+                            "step " + std::to_string(i + 1) + " (" + st.type.value + "): " + out.error);
         diag.errors.push_back(e.at(where));
     }
 }
@@ -92,12 +91,16 @@ Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Regi
         scenario::validate_against_plugins(sc, catalog, diag);
         if (diag.ok()) validate_steps(sc, registry, diag);
     }
-    for (const auto& w : diag.warnings) std::cerr << "warning: " << for_terminal(w.str()) << "\n";
+    for (const auto& w : diag.warnings)
+        std::cerr << for_terminal((w.where ? w.where->str() + ": " : "") + "warning: " + w.message +
+                                  (w.hint.empty() ? "" : "\n  hint: " + w.hint))
+                  << "\n";
     for (const auto& e : diag.errors) print_error(e);
-    if (!diag.ok()) {
-        return Error::invalid(std::to_string(diag.errors.size()) + " error" + (diag.errors.size() == 1 ? "" : "s") +
-                                  " in scenario \"" + (dir->has_filename() ? *dir : dir->parent_path()).filename().string() + "\"",
-                              "Fix the manifest and run \"pgorch-host validate\" again; nothing was run.");
+    if (!diag.ok()) {  // with the first error's code
+        return Error::of(diag.errors.front().id(),
+                         std::to_string(diag.errors.size()) + " error" + (diag.errors.size() == 1 ? "" : "s") +
+                             " in scenario \"" + (dir->has_filename() ? *dir : dir->parent_path()).filename().string() + "\"",
+                         "Fix the manifest and run \"pgorch-host validate\" again; nothing was run.");
     }
     return sc;
 }

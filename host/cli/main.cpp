@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     auto parsed = cli::parse(args);
     if (!parsed) {
         cli::print_error(parsed.error());
-        return static_cast<int>(ExitCode::invalid_input);
+        return static_cast<int>(parsed.error().code);
     }
     cli::Options& o = *parsed;
     if (o.version) {
@@ -59,10 +59,13 @@ int main(int argc, char** argv) {
         else if (o.command == "versions") rc = cli::cmd_versions(o, g_cancel);
         else if (o.command == "gc") rc = cli::cmd_gc(o);
         else if (o.command == "compare") rc = cli::cmd_compare(o);
+        else if (o.command == "explain-error") rc = cli::cmd_explain_error(o);
     } catch (const std::exception& e) {
         // A bug, not a user error: say so plainly.
-        spdlog::critical("internal error: {}", e.what());
-        rc = static_cast<int>(ExitCode::environment);
+        Error bug = Error::of(errors::Code::internal_error, std::string("internal error: ") + e.what(),
+                              "This is a bug in pgorch: please report it with the run's pgorch.log.");
+        cli::print_error(bug);
+        rc = static_cast<int>(bug.code);
     }
     spdlog::shutdown();
     if (g_cancel.load() && rc != 0) rc = static_cast<int>(ExitCode::interrupted);

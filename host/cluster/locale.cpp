@@ -120,7 +120,8 @@ Status ensure_locales(runtime::Runtime& rt, const std::vector<std::string>& init
         if (!root)
             return Error::environment("locale \"" + l + "\" is not installed on this machine",
                                       "Generate it as root with `" + hint_cmd +
-                                          "` (or add it to /etc/locale.gen and run locale-gen), or run pgorch as root.");
+                                          "` (or add it to /etc/locale.gen and run locale-gen), or run pgorch as root.")
+                .as(errors::Code::locale_missing);
         spdlog::info("generating missing locale \"{}\" ({})", l, hint_cmd);
         runtime::ExecRequest gen;
         gen.argv = cmd;
@@ -133,7 +134,8 @@ Status ensure_locales(runtime::Runtime& rt, const std::vector<std::string>& init
         if (!now) return now.error();
         if (!now->count(normalize_locale(l)))
             return Error::environment("cannot generate locale \"" + l + "\": " + (r->err.empty() ? r->out : r->err),
-                                      "Check that the locales package is installed and run `" + hint_cmd + "` as root.");
+                                      "Check that the locales package is installed and run `" + hint_cmd + "` as root.")
+                .as(errors::Code::locale_missing);
     }
     return {};
 }

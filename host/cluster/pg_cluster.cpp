@@ -169,7 +169,8 @@ Status PgCluster::init() {
     if (!r) return r.error();
     if (!r->ok())
         return Error::failed("cluster \"" + spec_.id + "\": initdb failed (exit " + std::to_string(r->exit_code) +
-                             (r->timed_out ? ", timed out" : "") + "):" + tail_of(r->out + r->err, 20));
+                             (r->timed_out ? ", timed out" : "") + "):" + tail_of(r->out + r->err, 20))
+            .as(errors::Code::server_failed);
     return write_pgorch_conf();
 }
 
@@ -242,7 +243,8 @@ void PgCluster::clear_stale_locks() {
 Status PgCluster::dead_error(const std::string& what) const {
     return Error::failed("cluster \"" + spec_.id + "\": " + what + "; server log \"" + server_log().string() +
                              "\" ends with:" + tail_of(log_tail(20), 20),
-                         "Look at the server log for the reason (a crash, kill -9, or the OOM killer).");
+                         "Look at the server log for the reason (a crash, kill -9, or the OOM killer).")
+        .as(errors::Code::server_failed);
 }
 
 // pg_ctl -w start, after clearing stale locks and moving off a port someone else took.
@@ -254,7 +256,7 @@ Status PgCluster::start(double timeout_s) {
             return Error::environment("cluster \"" + spec_.id + "\": port " + std::to_string(spec_.port) +
                                           " (its db_port) is in use on 127.0.0.1",
                                       "Stop what listens there (ss -ltnp 'sport = :" + std::to_string(spec_.port) +
-                                          "') or choose another db_port.");
+                                          "') or choose another db_port.").as(errors::Code::port_unavailable);
         auto p = rt_.free_port();
         if (!p) return p.error();
         spdlog::info("cluster \"{}\": port {} is taken, moving to {}", spec_.id, spec_.port, *p);
@@ -303,7 +305,8 @@ Status PgCluster::stop(const std::string& mode, double timeout_s) {
     if (!r) return r.error();
     if (!r->ok() && process_alive(postmaster_pid()))
         return Error::failed("cluster \"" + spec_.id + "\": pg_ctl stop -m " + mode + " failed (exit " +
-                             std::to_string(r->exit_code) + "):" + tail_of(r->out + r->err, 10));
+                             std::to_string(r->exit_code) + "):" + tail_of(r->out + r->err, 10))
+            .as(errors::Code::server_failed);
     started_ = false;
     return {};
 }
@@ -315,7 +318,7 @@ Status PgCluster::check_alive() {
     long pid = postmaster_pid();
     if (pid <= 0) {
         if (started_) return dead_error("postmaster is gone (no postmaster.pid)");
-        return Error::failed("cluster \"" + spec_.id + "\" is not running");
+        return Error::failed("cluster \"" + spec_.id + "\" is not running").as(errors::Code::server_failed);
     }
     if (!process_alive(pid)) return dead_error("postmaster (pid " + std::to_string(pid) + ") is not running");
     std::string ci = conninfo("postgres") + " connect_timeout=5";
@@ -361,7 +364,8 @@ Expected<PgCluster::Session> PgCluster::session(const std::string& database) {
         if (started_ && !process_alive(pid)) return dead_error("postmaster is gone").error();
         std::string msg = conn ? PQerrorMessage(conn.get()) : "out of memory";
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-        return Error::failed("cluster \"" + spec_.id + "\": cannot connect to database \"" + database + "\": " + msg);
+        return Error::failed("cluster \"" + spec_.id + "\": cannot connect to database \"" + database + "\": " + msg)
+            .as(errors::Code::server_failed);
     }
     return conn;
 }

@@ -10,16 +10,17 @@ namespace pgorch::cluster {
 Expected<std::vector<std::string>> script_command(const fs::path& script) {
     std::error_code ec;
     if (!fs::is_regular_file(script, ec))
-        return Error::invalid("script \"" + script.string() + "\" not found");
+        return Error::of(errors::Code::file_unusable, "script \"" + script.string() + "\" not found");
     if (::access(script.c_str(), R_OK) != 0)
-        return Error::invalid("script \"" + script.string() + "\" is not readable");
+        return Error::of(errors::Code::file_unusable, "script \"" + script.string() + "\" is not readable");
     std::string ext = script.extension().string();
     if (ext == ".sh" || ext == ".bash") return std::vector<std::string>{"bash", script.string()};
     if (ext == ".py") return std::vector<std::string>{"python3", script.string()};
     if (ext == ".sql") return std::vector<std::string>{"psql", "-v", "ON_ERROR_STOP=1", "-X", "-f", script.string()};
     if (::access(script.c_str(), X_OK) == 0) return std::vector<std::string>{script.string()};
-    return Error::invalid("script \"" + script.string() + "\" is neither .sh, .py nor .sql and not executable",
-                          "Rename it with one of those extensions or make it executable.");
+    return Error::of(errors::Code::file_unusable,
+                     "script \"" + script.string() + "\" is neither .sh, .py nor .sql and not executable",
+                     "Rename it with one of those extensions or make it executable.");
 }
 
 // Runs the script as the service user with the given environment.
@@ -55,9 +56,7 @@ Status script_failure(const fs::path& script, const runtime::ExecResult& r, int 
         msg += "; last output:";
         for (const auto& l : tail) msg += "\n  " + l;
     }
-    Error e = Error::failed(msg);
-    if (r.cancelled) e.code = ExitCode::interrupted;
-    return e;
+    return Error::of(r.cancelled ? errors::Code::interrupted : errors::Code::script_failed, msg);
 }
 
 }  // namespace pgorch::cluster

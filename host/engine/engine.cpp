@@ -237,27 +237,27 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     fs::create_directories(ctx.results_dir, ec);
     fs::create_directories(options.cache_dir, ec);
     if (ec) {
-        return {ExitCode::environment,
-                "cannot create the run folder \"" + ctx.run_dir.string() + "\": " + ec.message() +
-                    " (set --work-dir or PGORCH_WORK_DIR to a writable folder)",
-                {}};
+        Error e = Error::of(errors::Code::folder_unusable,
+                            "cannot create the run folder \"" + ctx.run_dir.string() + "\": " + ec.message(),
+                            "Set --work-dir or PGORCH_WORK_DIR to a writable folder.");
+        return {e.code, e.render(), {}};
     }
     register_secret_options(sc, registry);
     log::set_file(ctx.run_dir / "logs" / "pgorch.log");
     spdlog::info("run {}: folder {}", ctx.run_id, ctx.run_dir.string());
     auto lock = RunLock::create(ctx.run_dir);  // held until the run ends; a crash leaves it free
-    if (!lock) return {lock.error().code, lock.error().str(), {}};
+    if (!lock) return {lock.error().code, lock.error().render(), {}};
     clean_crashed_runs(options.work_dir, ctx.run_dir);
 
     auto rt = choose_runtime(sc, options, ctx.run_id, ctx.run_dir);
-    if (!rt) return {rt.error().code, rt.error().str(), {}};
+    if (!rt) return {rt.error().code, rt.error().render(), {}};
     auto res = make_resources(std::move(*rt), registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
-    if (!res) return {res.error().code, res.error().str(), {}};
+    if (!res) return {res.error().code, res.error().render(), {}};
     set_distro_options(sc, registry, *res->provisioner);
     if (Status s = make_run_dirs(*res->runtime, {ctx.run_dir, ctx.run_dir / "clusters", ctx.run_dir / "logs",
                                                  ctx.results_dir});
         !s)
-        return {s.error().code, s.error().str(), {}};
+        return {s.error().code, s.error().render(), {}};
     ctx.runtime = res->runtime.get();
     ctx.clusters = res->clusters.get();
     ctx.services = res->services.get();
@@ -353,8 +353,7 @@ Expected<json::object> version_listings(plugins::Registry& registry, const RunOp
         out[p->name()] = l->to_json();
     }
     if (!db_type.empty() && out.empty())
-        return Error::invalid("no distro plugin \"" + db_type + "\"",
-                              "Run `pgorch-host plugins` to see the distributions this host has.");
+        return plugins::no_plugin(plugins::Kind::distro, db_type);
     return out;
 }
 

@@ -59,16 +59,14 @@ Expected<json::object> plugin_options(const scenario::Scenario& sc, const std::s
 // Finds a needed step plugin and checks the scenario's options with its validate callback.
 Status prepare_plugin(RunContext& ctx, const std::string& name, plugins::Plugin*& plugin, json::object& options) {
     plugin = ctx.registry->find(plugins::Kind::step, name);
-    if (!plugin)
-        return Error::invalid("no step plugin \"" + name + "\"",
-                              "Run `pgorch-host plugins` to see the plugins this host has loaded.");
+    if (!plugin) return plugins::no_plugin(plugins::Kind::step, name);
     auto o = plugin_options(*ctx.scenario, name);
     if (!o) return o.error();
     options = std::move(*o);
     if (plugin->has(plugins::Callback::validate)) {
         plugins::CallOutcome v = plugin->call(plugins::Callback::validate, *ctx.services, {{"options", options}});
         if (!v.ok()) {
-            Error e = Error::invalid("\"" + name + "\" in args: " + v.error);
+            Error e = Error::of(errors::Code::bad_option_value, "\"" + name + "\" in args: " + v.error);
             if (auto it = ctx.scenario->args.find(name); it != ctx.scenario->args.end()) e.at(it->second.where);
             return e;
         }
@@ -233,16 +231,19 @@ Status write_results(RunContext& ctx, report::PerfResults& results, std::vector<
     return {};
 }
 
-// The table, then each mismatching plan's diff and each failed query's or hook's reason.
+// The table, then each target that could not run, each mismatching plan's diff and each failed
+// query's or hook's reason.
 void print_console(const report::PerfResults& results) {
     std::string out = "\n" + report::summary_table(results);
+    for (const auto& t : results.targets)
+        if (t.error) out += "\n" + (t.error->where ? "" : t.db_type + " " + t.version + ": ") + t.error->render() + "\n";
     for (const auto& t : results.targets)
         for (const auto& c : t.cases) {
             for (const auto& x : c.explain) {
                 auto* d = x.detail.if_contains("diff");
                 if (x.result == "mismatch" && d && d->is_string())
-                    out += fmt::format("\n{} {} / {} / {}: plan mismatch\n{}", t.db_type, t.version, c.name, x.query,
-                                       std::string(d->as_string()));
+                    out += fmt::format("\n{} {} / {} / {}: error[{}]: plan mismatch\n{}", t.db_type, t.version, c.name,
+                                       x.query, errors::tag(errors::Code::plan_mismatch), std::string(d->as_string()));
                 else if (!x.error.empty())
                     out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, x.query, x.error);
             }
@@ -250,7 +251,9 @@ void print_console(const report::PerfResults& results) {
                 if (!tm.error.empty())
                     out += fmt::format("\n{} {} / {} / {}: {}\n", t.db_type, t.version, c.name, tm.query, tm.error);
             for (const auto& h : c.hooks)
-                if (!h.ok) out += fmt::format("\n{} {} / {}: {}\n", t.db_type, t.version, c.name, h.error);
+                if (!h.ok)
+                    out += fmt::format("\n{} {} / {}: error[{}]: {}\n", t.db_type, t.version, c.name,
+                                       errors::tag(errors::Code::script_failed), h.error);
         }
     log::print(out);
 }
@@ -284,7 +287,7 @@ RunOutcome run_perf(RunContext& ctx) {
     RunOutcome outcome;
     auto fail = [&](const Error& e) {
         outcome.code = e.code;
-        outcome.summary = e.str();
+        outcome.summary = e.render();
         return outcome;
     };
     PerfPlugins plugins;

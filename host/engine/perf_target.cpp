@@ -217,7 +217,7 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
         if (out.error) spdlog::error("[{}] {}", out.cluster_id, out.error->message);
         return out;
     };
-    if (ctx.cancelled()) return finish(Error{ExitCode::interrupted, "interrupted", {}, std::nullopt});
+    if (ctx.cancelled()) return finish(Error::of(errors::Code::interrupted, "interrupted"));
 
     cluster::ClusterSpec spec;
     spec.id = out.cluster_id;
@@ -250,10 +250,12 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
     };
     auto scripts = [&](const char* kind, const std::vector<scenario::FileRef>& files) -> std::optional<Error> {
         for (const auto& f : files) {
-            if (ctx.cancelled()) return Error{ExitCode::interrupted, "interrupted", {}, std::nullopt};
+            if (ctx.cancelled()) return Error::of(errors::Code::interrupted, "interrupted");
             out.setup.push_back(run.script(kind, f));
             const ScriptRun& s = out.setup.back();
-            if (!s.ok) return Error::failed(std::string(kind) + " \"" + f.as_written + "\" failed: " + s.error);
+            if (!s.ok)
+                return Error::of(errors::Code::script_failed,
+                                 std::string(kind) + " \"" + f.as_written + "\" failed: " + s.error);
         }
         return std::nullopt;
     };
@@ -270,12 +272,12 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
     if (auto e = scripts("db_initial_script", sc.db_initial_script)) return finish(e);
 
     for (const scenario::PerfCase& pc : sc.cases) {
-        if (ctx.cancelled()) return finish(Error{ExitCode::interrupted, "interrupted", {}, std::nullopt});
+        if (ctx.cancelled()) return finish(Error::of(errors::Code::interrupted, "interrupted"));
         spdlog::info("[{}] case \"{}\"", out.cluster_id, pc.name.value);
         out.cases.emplace_back();
         run.run_case(pc, out.cases.back());
     }
-    if (ctx.cancelled()) return finish(Error{ExitCode::interrupted, "interrupted", {}, std::nullopt});
+    if (ctx.cancelled()) return finish(Error::of(errors::Code::interrupted, "interrupted"));
     if (Status st = cl->stop(); !st) spdlog::warn("[{}] stop: {}", out.cluster_id, st.error().message);
     return finish(std::nullopt);
 }

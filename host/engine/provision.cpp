@@ -10,22 +10,14 @@ namespace json = boost::json;
 
 namespace {
 
-// The Error for a failed plugin call, with the status mapped to an exit code.
+// The Error for a failed plugin call: an environment failure is one of provisioning (PGO-3005)
+// unless the plugin names a code.
 Error call_error(const std::string& db_type, const plugins::CallOutcome& out) {
-    std::string msg = "distro \"" + db_type + "\": " + (out.error.empty() ? "call failed" : out.error);
-    switch (out.status) {
-    case PGORCH_ERR_INVALID: return Error::invalid(msg);
-    case PGORCH_ERR_ENVIRONMENT:
-    case PGORCH_ERR_UNAVAILABLE: return Error::environment(msg);
-    case PGORCH_ERR_CANCELLED: return Error{ExitCode::interrupted, msg, {}, std::nullopt};
-    default: return Error::failed(msg);
-    }
+    return error_of_status(out.status, out.error.empty() ? "call failed" : out.error, errors::Code::provision_failed,
+                           "distro \"" + db_type + "\": ");
 }
 
-Error no_distro(const std::string& db_type) {
-    return Error::invalid("no distro plugin \"" + db_type + "\"",
-                          "Run `pgorch-host plugins` to see the distributions this host has.");
-}
+Error no_distro(const std::string& db_type) { return plugins::no_plugin(plugins::Kind::distro, db_type); }
 
 }  // namespace
 

@@ -17,14 +17,7 @@ namespace pgorch::engine {
 namespace json = boost::json;
 using plugins::ServiceResult;
 
-int32_t status_of(const Error& e) {
-    switch (e.code) {
-    case ExitCode::invalid_input: return PGORCH_ERR_INVALID;
-    case ExitCode::environment: return PGORCH_ERR_ENVIRONMENT;
-    case ExitCode::interrupted: return PGORCH_ERR_CANCELLED;
-    default: return PGORCH_ERR_FAILED;
-    }
-}
+int32_t status_of(const Error& e) { return errors::status_of_exit(static_cast<int>(e.code)); }
 
 namespace {
 

@@ -14,6 +14,11 @@ namespace pgorch::engine {
 
 namespace {
 
+// A tool a step needs that no installation here can give (PGO-3002).
+Error missing_tool_error(std::string message, std::string hint = {}) {
+    return Error::of(errors::Code::tool_missing, std::move(message), std::move(hint));
+}
+
 std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
     std::string out;
     for (const auto& x : v) out += (out.empty() ? "" : sep) + x;
@@ -154,7 +159,7 @@ Expected<std::vector<ToolBroker::Pick>> ToolBroker::picks(const VersionSlot& slo
     const std::string label = slot.db_type + " " + slot.version;
     for (const auto& t : slot.need.own)
         if (lacks(t))
-            return Error::environment(fmt::format("{} needs {} of {} itself ({}), and {} is a server-only build", slot.role, t,
+            return missing_tool_error(fmt::format("{} needs {} of {} itself ({}), and {} is a server-only build", slot.role, t,
                                                   label, join(slot.need.why), label),
                                       "Choose a version with a full toolset; `pgorch-host versions " + slot.db_type +
                                           "` lists them.");
@@ -163,7 +168,7 @@ Expected<std::vector<ToolBroker::Pick>> ToolBroker::picks(const VersionSlot& slo
     for (const auto& t : slot.need.any) {
         if (!lacks(t)) continue;
         if (borrow_rule(t) == BorrowRule::never)
-            return Error::environment(fmt::format("{} needs {} of {} ({}), which is never borrowed, and {} is a server-only "
+            return missing_tool_error(fmt::format("{} needs {} of {} ({}), which is never borrowed, and {} is a server-only "
                                                   "build",
                                                   slot.role, t, label, join(slot.need.why), label));
         if (!pool) {  // the full installations of the run, then the full offers of the distro
@@ -182,7 +187,7 @@ Expected<std::vector<ToolBroker::Pick>> ToolBroker::picks(const VersionSlot& slo
         if (!i) {
             std::vector<std::string> fulls;
             for (const auto& c : *pool) fulls.push_back(c.version + " (" + c.method + ")");
-            return Error::environment(fmt::format("{} needs {} for {} ({}), {} is a server-only build, and no full "
+            return missing_tool_error(fmt::format("{} needs {} for {} ({}), {} is a server-only build, and no full "
                                                   "installation here can lend it ({}); full toolsets here: {}",
                                                   slot.role, t, label, join(slot.need.why), label,
                                                   rule_text(borrow_rule(t)), fulls.empty() ? "none" : join(fulls)),

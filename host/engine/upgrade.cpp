@@ -92,42 +92,30 @@ RunOutcome run_upgrade(RunContext& ctx) {
         return outcome;
     };
 
+    // A failure outside any step: recorded (reports keep the text, report.json its code too).
+    auto failed = [&](const Error& e) {
+        results.error = e.str();
+        results.failure = e;
+        return finish(e.code);
+    };
     UpgradeChain chain(ctx, results);
-    if (Status s = chain.prepare(); !s) {
-        results.error = s.error().str();
-        return finish(s.error().code);
-    }
+    if (Status s = chain.prepare(); !s) return failed(s.error());
     if (ctx.options.dry_run) {
         ToolBroker broker(*ctx.provisioner, *ctx.runtime, ctx.run_dir / "tools");
         std::optional<Error> refused;
         auto lines = chain.plan().describe(&broker, &refused);
-        if (refused) {
-            results.error = refused->str();
-            return finish(refused->code);
-        }
+        if (refused) return failed(*refused);
         return dry_run_outcome(std::move(lines));
     }
-    if (Status s = chain.provision(); !s) {
-        results.error = s.error().str();
-        return finish(s.error().code);
-    }
-    if (Status s = chain.start(); !s) {
-        results.error = s.error().str();
-        return finish(s.error().code);
-    }
+    if (Status s = chain.provision(); !s) return failed(s.error());
+    if (Status s = chain.start(); !s) return failed(s.error());
     for (size_t i = 0; i < sc.steps.size(); ++i) {
-        if (ctx.cancelled()) {
-            results.error = "interrupted";
-            return finish(ExitCode::interrupted);
-        }
+        if (ctx.cancelled()) return failed(Error::of(errors::Code::interrupted, "interrupted"));
         Status s = chain.run_step(i);
         if (!s) {
             // Steps after a failed one are reported as skipped.
             for (size_t j = i + 1; j < sc.steps.size(); ++j) results.steps.push_back(chain.skipped(j));
-            if (s.error().code != ExitCode::check_failed) {
-                results.error = s.error().str();
-                return finish(s.error().code);
-            }
+            if (s.error().code != ExitCode::check_failed) return failed(s.error());
             break;
         }
     }

@@ -33,16 +33,6 @@ void save(const fs::path& p, const std::string& text) {
 // "steps/02-pg_upgrade/".
 std::string step_folder(size_t i, const std::string& type) { return fmt::format("steps/{:02}-{}/", i + 1, type); }
 
-// Maps a plugin's status to the exit code family.
-ExitCode code_of(int32_t status) {
-    switch (status) {
-    case PGORCH_ERR_INVALID: return ExitCode::invalid_input;
-    case PGORCH_ERR_ENVIRONMENT: return ExitCode::environment;
-    case PGORCH_ERR_CANCELLED: return ExitCode::interrupted;
-    default: return ExitCode::check_failed;
-    }
-}
-
 }  // namespace
 
 VerifyRules rules_for(const scenario::Scenario& sc, const scenario::UpgradeStep* step) {
@@ -66,10 +56,7 @@ Status UpgradeChain::prepare() {
     if (sc.steps.empty()) return Error::invalid("scenario \"" + sc.name + "\": an upgrade scenario needs at least one step");
     for (const auto& step : sc.steps) {
         plugins::Plugin* p = ctx_.registry->find(plugins::Kind::step, step.type.value);
-        if (!p)
-            return Error::invalid("no step plugin \"" + step.type.value + "\"",
-                                  "Run `pgorch-host plugins` to see the plugins this host has loaded.")
-                .at(step.type.where);
+        if (!p) return plugins::no_plugin(plugins::Kind::step, step.type.value).at(step.type.where);
         plugins_.push_back(p);
         if (Status s = rules_for(sc, &step).validate(); !s) {
             Error e = s.error();
@@ -135,8 +122,9 @@ Status UpgradeChain::run_scripts(const std::string& kind, const std::vector<scen
         auto r = cluster::run_script(*ctx_.runtime, f.path, current_->client_env(), {}, 0);
         if (!r) {
             s.error = r.error().message;
+            s.error_code = r.error().tag();
             out.push_back(s);
-            return Error::failed(kind + " \"" + f.as_written + "\": " + r.error().message);
+            return Error::of(errors::Code::script_failed, kind + " \"" + f.as_written + "\": " + r.error().message);
         }
         s.exit_code = r->exit_code;
         s.duration_ms = r->duration_ms;
@@ -144,8 +132,9 @@ Status UpgradeChain::run_scripts(const std::string& kind, const std::vector<scen
         save(ctx_.results_dir / s.log, r->out + (r->err.empty() ? "" : "\n--- stderr ---\n" + r->err));
         if (Status st = cluster::script_failure(f.path, *r); !st) {
             s.error = st.error().message;
+            s.error_code = st.error().tag();
             out.push_back(s);
-            return Error::failed(kind + " \"" + f.as_written + "\" failed: " + st.error().message);
+            return Error::of(st.error().id(), kind + " \"" + f.as_written + "\" failed: " + st.error().message);
         }
         out.push_back(s);
     }
@@ -215,12 +204,14 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
         std::error_code ec;
         for (fs::recursive_directory_iterator it(ctx_.results_dir / folder, ec), end; !ec && it != end; it.increment(ec))
             if (it->is_regular_file(ec)) res.logs.push_back(fs::relative(it->path(), ctx_.results_dir, ec).string());
-        Error e{code_of(out.status), "step plugin \"" + step.type.value + "\" failed: " + out.error, {}, std::nullopt};
-        return e;
+        return error_of_status(out.status, out.error, errors::Code::step_failed,
+                               "step plugin \"" + step.type.value + "\" failed: ");
     }
     const std::string id = result.cluster.empty() ? current_->id() : result.cluster;
     cluster::Cluster* c = ctx_.clusters->find(id);
-    if (!c) return Error::failed("step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
+    if (!c)
+        return Error::of(errors::Code::step_failed,
+                         "step plugin \"" + step.type.value + "\" returned cluster \"" + id + "\", which does not exist");
     return c;
 }
 
@@ -295,8 +286,9 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
     for (const auto& w : v.warnings) res.differences.push_back("warning: " + w);
     save(ctx_.results_dir / (folder + "verification.txt"), text);
     if (v.passed()) return {};
-    return Error::failed(fmt::format("verification failed: {} problem(s), {} unexpected difference(s)", v.problems.size(),
-                                     v.unexpected()));
+    return Error::of(errors::Code::verification_difference,
+                     fmt::format("verification failed: {} problem(s), {} unexpected difference(s)", v.problems.size(),
+                                 v.unexpected()));
 }
 
 // provision, pre_scripts, snapshot, plugin, post_scripts, verifiers, verification.
@@ -309,7 +301,10 @@ Status UpgradeChain::run_step(size_t i) {
     res.verdict = "failed";
     const std::string folder = step_folder(i, step.type.value);
     auto fail = [&](Error e) -> Status {
-        if (res.error.empty()) res.error = e.message;
+        if (res.error.empty()) {
+            res.error = e.message;
+            res.error_code = e.tag();
+        }
         spdlog::error("step {} ({}): {}", i + 1, step.type.value, e.message);
         results_.steps.push_back(res);
         return e;

@@ -60,7 +60,9 @@ Status UpgradeChain::preflight(const VerifyRules& rules, report::UpgradeStepResu
     SqlRunner sql = sql_runner(*current_);
     std::vector<std::string> dbs;
     auto listed = sql("postgres", "SELECT datname FROM pg_database WHERE NOT datistemplate AND datallowconn ORDER BY 1");
-    if (!listed) return Error::failed("collation pre-flight: the server does not accept connections: " + listed.error().message);
+    if (!listed)
+        return Error::of(errors::Code::server_failed,
+                         "collation pre-flight: the server does not accept connections: " + listed.error().message);
     for (const auto& row : listed->rows) dbs.push_back(row.empty() || !row[0] ? "" : *row[0]);
     CheckReport r = check_collations(sql, dbs, rules.collations);
     for (const auto& w : r.warnings) {
@@ -69,7 +71,8 @@ Status UpgradeChain::preflight(const VerifyRules& rules, report::UpgradeStepResu
     }
     if (r.problems.empty()) return {};
     for (const auto& p : r.problems) res.differences.push_back("before the step: " + p);
-    return Error::failed("collation pre-flight failed: " + r.problems.front() +
+    return Error::of(errors::Code::collation_changed,
+                     "collation pre-flight failed: " + r.problems.front() +
                          (r.problems.size() > 1 ? " (and " + std::to_string(r.problems.size() - 1) + " more)" : ""));
 }
 

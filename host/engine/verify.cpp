@@ -194,10 +194,12 @@ bool version_matches(std::string_view server_version, std::string_view expected)
 // Connects, reads SHOW server_version and compares it to the target.
 Status check_server(const SqlRunner& sql, const std::string& expected_version) {
     auto r = sql("postgres", "SHOW server_version");
-    if (!r) return Error::failed("the server does not accept connections: " + r.error().message);
+    if (!r)
+        return Error::of(errors::Code::server_failed, "the server does not accept connections: " + r.error().message);
     std::string v = r->rows.empty() ? std::string() : cell(r->rows[0], 0);
     if (!version_matches(v, expected_version))
-        return Error::failed("the server runs version \"" + v + "\", expected \"" + expected_version + "\"");
+        return Error::of(errors::Code::server_failed,
+                         "the server runs version \"" + v + "\", expected \"" + expected_version + "\"");
     return {};
 }
 
@@ -209,7 +211,8 @@ Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules,
     auto v = sql("postgres",
                  "SELECT current_setting('server_version'), current_setting('server_version_num'), datname FROM pg_database"
                  " WHERE NOT datistemplate AND datallowconn ORDER BY 3");
-    if (!v) return Error::failed("the server does not accept connections: " + v.error().message);
+    if (!v)
+        return Error::of(errors::Code::server_failed, "the server does not accept connections: " + v.error().message);
     std::vector<std::string> dbs;
     for (const auto& row : v->rows) {
         snap.server_version = cell(row, 0);

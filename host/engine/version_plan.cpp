@@ -124,9 +124,10 @@ Status VersionPlan::resolve(Provisioner& provisioner) {
         else if (l.rule == sdk::VersionRule::same && a.version != b.version)
             broken = fmt::format("{} needs the same version on both sides, not {} -> {}", l.step, a.version, b.version);
         if (broken.empty()) continue;
-        Error e = Error::invalid(broken, l.rule == sdk::VersionRule::same_major
-                                             ? "Use pg_upgrade or pg_dumpall to change majors."
-                                             : "Check the db_version of this step and of the one before it.");
+        Error e = Error::of(errors::Code::version_rule, broken,
+                            l.rule == sdk::VersionRule::same_major
+                                ? "Use pg_upgrade or pg_dumpall to change majors."
+                                : "Check the db_version of this step and of the one before it.");
         if (l.where) e.at(*l.where);
         return e;
     }
@@ -135,11 +136,13 @@ Status VersionPlan::resolve(Provisioner& provisioner) {
 
 Status VersionPlan::provision(Provisioner& provisioner, ToolBroker& broker, const std::atomic<bool>* cancel) {
     for (auto& s : slots) {
-        if (cancel && cancel->load()) return Error{ExitCode::interrupted, "interrupted", {}, std::nullopt};
+        if (cancel && cancel->load()) return Error::of(errors::Code::interrupted, "interrupted");
         auto in = provisioner.provision(ProvisionRequest{s.db_type, s.version, s.edition, s.packages, s.method, {}});
         if (!in) {
             Error e = in.error();
-            if (e.code != ExitCode::interrupted) e.code = ExitCode::environment;
+            // A version the distro says it does not know is one no method provides (PGO-3001).
+            if (e.code == ExitCode::invalid_input) e.as(errors::Code::version_unavailable);
+            else if (e.code != ExitCode::interrupted && e.code != ExitCode::environment) e.as(errors::Code::provision_failed);
             e.message = s.role + ": " + e.message;
             if (s.where && !e.where) e.at(*s.where);
             return e;

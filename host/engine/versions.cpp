@@ -12,6 +12,11 @@ namespace pgorch::engine {
 
 namespace {
 
+// A chain that breaks a step's version rule (PGO-2010).
+Error rule_violation(std::string message, std::string hint = {}) {
+    return Error::of(errors::Code::version_rule, std::move(message), std::move(hint));
+}
+
 bool is_server_tool(const std::string& t) {
     const auto& s = sdk::server_tools();
     return std::find(s.begin(), s.end(), t) != s.end();
@@ -166,7 +171,9 @@ Status Resolver::resolve(VersionSlot& slot) {
     }
     if (!selector && all.empty()) return {};  // not listed: a method may still provide it (provisioning says)
     std::string why;
+    errors::Code id = errors::Code::version_unavailable;
     if (!all.empty()) {
+        id = errors::Code::tool_missing;
         std::vector<std::string> had;
         for (const auto& o : all) had.push_back(offer_text(o));
         auto everything = provisioner_.listing(slot.db_type);
@@ -178,7 +185,7 @@ Status Resolver::resolve(VersionSlot& slot) {
         why = fmt::format("{}: no method provides {} {}.x here", slot.role, slot.db_type, slot.written);
     }
     if (!problems.empty()) why += " (could not list: " + problems + ")";
-    Error e = Error::environment(why, "Run `pgorch-host versions " + slot.db_type + "` to see what each method can provide.");
+    Error e = Error::of(id, why, "Run `pgorch-host versions " + slot.db_type + "` to see what each method can provide.");
     if (slot.where) e.at(*slot.where);
     return e;
 }
@@ -191,7 +198,7 @@ Status Resolver::resolve_same(const std::vector<VersionSlot*>& group, const std:
     for (const VersionSlot* s : group) {
         if (is_selector(s->written) && s->packages.empty()) continue;
         if (exact && exact->written != s->written) {
-            Error e = Error::invalid(fmt::format("{} needs the same version on both sides, but {} is {} and {} is {}", rule,
+            Error e = rule_violation(fmt::format("{} needs the same version on both sides, but {} is {} and {} is {}", rule,
                                                  exact->role, exact->written, s->role, s->written));
             if (s->where) e.at(*s->where);
             return e;
@@ -201,7 +208,7 @@ Status Resolver::resolve_same(const std::vector<VersionSlot*>& group, const std:
     std::string major = sdk::major_of(group.front()->written);
     for (const VersionSlot* s : group)
         if (sdk::major_of(s->written) != major) {
-            Error e = Error::invalid(fmt::format("{} needs the same version on both sides, but {} names {} and {} names {}",
+            Error e = rule_violation(fmt::format("{} needs the same version on both sides, but {} names {} and {} names {}",
                                                  rule, group.front()->role, group.front()->written, s->role, s->written));
             if (s->where) e.at(*s->where);
             return e;
@@ -241,10 +248,11 @@ Status Resolver::resolve_same(const std::vector<VersionSlot*>& group, const std:
                 if (Status st = resolve(*s); !st) return st;
             return {};
         }
-        Error e = Error::environment(fmt::format("{} needs the same version on both sides, and no {}.x is offered for all of "
-                                                 "them here: {}",
-                                                 rule, major, join(listed, "; ")),
-                                     "Run `pgorch-host versions` to see what each distribution can provide.");
+        Error e = Error::of(errors::Code::version_unavailable,
+                            fmt::format("{} needs the same version on both sides, and no {}.x is offered for all of "
+                                        "them here: {}",
+                                        rule, major, join(listed, "; ")),
+                            "Run `pgorch-host versions` to see what each distribution can provide.");
         if (group.front()->where) e.at(*group.front()->where);
         return e;
     }

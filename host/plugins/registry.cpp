@@ -19,6 +19,13 @@ const char* to_string(Kind k) {
     return "unknown";
 }
 
+Error no_plugin(std::optional<Kind> kind, const std::string& name, std::string hint) {
+    if (hint.empty()) hint = "Run `pgorch-host plugins` to see the plugins this host loaded and the ones it refused.";
+    return Error::of(errors::Code::unknown_plugin,
+                     "no " + std::string(kind ? to_string(*kind) + std::string(" ") : "") + "plugin \"" + name + "\"",
+                     std::move(hint));
+}
+
 struct Registry::Impl {
     std::vector<std::unique_ptr<LoadedPlugin>> plugins;
     std::vector<Refusal> refusals;

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ namespace fs = std::filesystem;
 
 enum class Kind { step = PGORCH_KIND_STEP, distro = PGORCH_KIND_DISTRO };
 const char* to_string(Kind k);
+
+// The one error for a plugin that is not loaded (PGO-2007): `no step plugin "x"`, or `no plugin
+// "x"` without a kind. The hint, unless one is given, says how to see what is loaded.
+Error no_plugin(std::optional<Kind> kind, const std::string& name, std::string hint = {});
 
 struct OptionSpec {
     std::string key;

@@ -86,7 +86,7 @@ Suite perf_suite(const PerfResults& r, const TargetResult& t, const ReportMeta& 
     if (t.error) {
         TestCase c = make(target_class, "set up " + s.name, 0);
         set(c, t.error->code == ExitCode::interrupted ? TestCase::Outcome::skipped : TestCase::Outcome::error,
-            t.error->message, "setup", t.error->hint);
+            t.error->message, t.error->tag(), t.error->hint);
         s.cases.push_back(std::move(c));
     }
     for (const ScriptRun& x : t.setup) s.cases.push_back(perf_script(target_class, x));
@@ -218,7 +218,7 @@ TestCase upgrade_script(const std::string& classname, const std::string& prefix,
     TestCase c = make(classname, prefix + x.kind + " " + x.name, x.duration_ms);
     if (!x.ok)
         set(c, TestCase::Outcome::failure, x.error.empty() ? fmt::format("exited with code {}", x.exit_code) : x.error,
-            x.kind, x.log.empty() ? "" : "log: " + x.log + "\n");
+            x.error_code.empty() ? x.kind : x.error_code, x.log.empty() ? "" : "log: " + x.log + "\n");
     else if (!x.log.empty()) c.system_out = "log: " + x.log + "\n";
     return c;
 }
@@ -285,8 +285,9 @@ std::string upgrade_junit(const UpgradeResults& r, const ReportMeta& meta) {
             step_failed = true;
             // The run's own error comes from this step when it was not a failed check
             // (provisioning, a cluster that did not start): that is an error, not a failure.
+            // The type is the error's catalog code (PGO-1005 ...).
             set(c, r.error.empty() ? TestCase::Outcome::failure : TestCase::Outcome::error, st.error,
-                r.error.empty() ? "verification" : "environment", step_text(st));
+                !st.error_code.empty() ? st.error_code : r.error.empty() ? "verification" : "environment", step_text(st));
         }
         std::string out = fmt::format("method {}{}, duration {}, downtime {}, size {} -> {}\n", st.method,
                                       st.variant.empty() ? "" : " (" + st.variant + ")", format_ms(st.duration_ms),
@@ -305,7 +306,7 @@ std::string upgrade_junit(const UpgradeResults& r, const ReportMeta& meta) {
     }
     if (!r.error.empty() && !step_failed && !initial_failed) {
         TestCase c = make(cls, "set up the upgrade chain", 0);
-        set(c, TestCase::Outcome::error, r.error, "setup");
+        set(c, TestCase::Outcome::error, r.error, r.failure ? r.failure->tag() : "setup");
         s.cases.push_back(std::move(c));
     }
     return write(r.scenario, r.duration_ms, {s});

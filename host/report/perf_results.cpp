@@ -168,7 +168,7 @@ json::object results_json(const PerfResults& results) {
                        {"setup", std::move(setup)},
                        {"cases", std::move(cases)}};
         if (t.error) o["error"] = json::object{{"message", t.error->message}, {"hint", t.error->hint},
-                                               {"exit_code", static_cast<int>(t.error->code)}};
+                                               {"exit_code", static_cast<int>(t.error->code)}, {"code", t.error->tag()}};
         targets.push_back(std::move(o));
     }
     json::array blessed;

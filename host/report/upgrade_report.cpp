@@ -14,7 +14,7 @@ namespace {
 
 json::object script_json(const UpgradeScript& s) {
     return {{"kind", s.kind}, {"name", s.name}, {"ok", s.ok}, {"exit_code", s.exit_code},
-            {"duration_ms", s.duration_ms}, {"log", s.log}, {"error", s.error}};
+            {"duration_ms", s.duration_ms}, {"log", s.log}, {"error", s.error}, {"error_code", s.error_code}};
 }
 
 // "1.2 s", "350 ms", "-" for unknown.
@@ -57,7 +57,8 @@ json::object upgrade_json(const UpgradeResults& r) {
         json::object step{
             {"index", s.index}, {"method", s.method}, {"variant", s.variant}, {"from_version", s.from_version},
             {"to_version", s.to_version}, {"cluster_before", s.cluster_before}, {"cluster_after", s.cluster_after},
-            {"verdict", s.verdict}, {"error", s.error}, {"duration_ms", s.duration_ms}, {"downtime_ms", s.downtime_ms},
+            {"verdict", s.verdict}, {"error", s.error}, {"error_code", s.error_code}, {"duration_ms", s.duration_ms},
+            {"downtime_ms", s.downtime_ms},
             {"size_before", s.size_before}, {"size_after", s.size_after}, {"snapshot_ms", s.snapshot_ms},
             {"metrics", s.metrics}, {"logs", std::move(logs)}, {"scripts", std::move(scripts)},
             {"verification", s.verification}, {"differences", std::move(diffs)}};
@@ -67,6 +68,7 @@ json::object upgrade_json(const UpgradeResults& r) {
     }
     return {{"kind", "upgrade"}, {"scenario", r.scenario}, {"run_id", r.run_id}, {"db_type", r.db_type},
             {"db_version", r.start_version}, {"passed", r.passed()}, {"error", r.error},
+            {"error_code", r.failure ? r.failure->tag() : ""},
             {"duration_ms", r.duration_ms}, {"versions", r.versions}, {"initial_scripts", std::move(initial)},
             {"steps", std::move(steps)}};
 }
@@ -102,15 +104,18 @@ std::string upgrade_summary(const UpgradeResults& r) {
         out += fmt::format("{:<3} {:<20} {:<18} {:>9} {:>9} {:>19}  {}\n", s.index, method_of(s),
                            s.from_version + " -> " + s.to_version, human_ms(s.duration_ms), human_ms(s.downtime_ms),
                            human_bytes(s.size_before) + "/" + human_bytes(s.size_after), s.verdict);
+    auto coded = [](const std::string& code, const std::string& text) {
+        return code.empty() ? text : "error[" + code + "]: " + text;
+    };
     for (const auto& s : r.initial)
-        if (!s.ok) out += fmt::format("\n{} \"{}\": {}\n", s.kind, s.name, s.error);
+        if (!s.ok) out += fmt::format("\n{} \"{}\": {}\n", s.kind, s.name, coded(s.error_code, s.error));
     for (const auto& s : r.steps) {
         if (s.verdict != "failed") continue;
-        out += fmt::format("\nstep {} ({}): {}\n", s.index, s.method, s.error);
+        out += fmt::format("\nstep {} ({}): {}\n", s.index, s.method, coded(s.error_code, s.error));
         for (const auto& d : s.differences) out += "  " + d + "\n";
         for (const auto& l : s.logs) out += "  log: " + l + "\n";
     }
-    if (!r.error.empty()) out += "\n" + r.error + "\n";
+    if (!r.error.empty()) out += "\n" + (r.failure ? r.failure->render() : r.error) + "\n";
     if (!r.results_dir.empty()) out += "\nresults: " + r.results_dir + "\n";
     return out;
 }

@@ -2,10 +2,13 @@
 // seed's scenario shape with a result per step) and the console summary.
 #pragma once
 
+#include "core/error.hpp"
+
 #include <pgorch/report.hpp>
 
 #include <boost/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,7 @@ struct UpgradeScript {
     double duration_ms = 0;
     std::string log;          // results-relative log file
     std::string error;        // why it failed, "" when ok
+    std::string error_code;   // its catalog code ("PGO-1006"), "" when ok
 };
 
 struct UpgradeStepResult {
@@ -30,6 +34,7 @@ struct UpgradeStepResult {
     std::string cluster_before, cluster_after;
     std::string verdict = "skipped";  // passed | failed | skipped
     std::string error;                // the first reason it failed
+    std::string error_code;           // its catalog code ("PGO-1005"), "" when it did not fail
     double duration_ms = 0;           // the plugin's run, measured by the host
     double downtime_ms = -1;          // old server stopped -> new accepting (plugin metric), -1 unknown
     long long size_before = -1, size_after = -1;  // sum of pg_database_size, bytes
@@ -49,6 +54,7 @@ struct UpgradeResults {
     std::vector<UpgradeScript> initial;
     std::vector<UpgradeStepResult> steps;
     std::string error;                // a failure outside any step (provisioning, setup)
+    std::optional<Error> failure;     // the Error behind `error` (its code, the console form)
     double duration_ms = 0;
     // Every version of the chain as written and as resolved, with its installation (method,
     // toolset, borrowed tools): [{"role", "db_type", "db_version", "version", "install"}...].

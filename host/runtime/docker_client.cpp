@@ -23,6 +23,16 @@ namespace json = boost::json;
 
 namespace {
 
+// The engine does not answer or refuses a request (PGO-3003).
+Error engine_error(std::string message, std::string hint = {}) {
+    return Error::of(errors::Code::docker_engine, std::move(message), std::move(hint));
+}
+
+// The image is not there and cannot be pulled (PGO-3004).
+Error image_error(std::string message, std::string hint = {}) {
+    return Error::of(errors::Code::image_unavailable, std::move(message), std::move(hint));
+}
+
 // Base64 (standard or URL alphabet) of `s`, on one line.
 std::string base64(std::string_view s, bool url) {
     std::ostringstream out;
@@ -235,9 +245,9 @@ Client::Client(Endpoint endpoint, double timeout_s) : endpoint_(std::move(endpoi
 
 // The error for an engine that does not answer, with what to do about it.
 Error Client::unreachable(const std::string& what) const {
-    return Error::environment("cannot reach the docker engine at " + endpoint_.str() + ": " + what,
-                              "Start Docker (or `tools/podman-service start /run/pgorch-podman.sock`) and set "
-                              "DOCKER_HOST to its address, or run with --runtime local.");
+    return engine_error("cannot reach the docker engine at " + endpoint_.str() + ": " + what,
+                        "Start Docker (or `tools/podman-service start /run/pgorch-podman.sock`) and set "
+                        "DOCKER_HOST to its address, or run with --runtime local.");
 }
 
 // One request/response on its own connection.
@@ -280,7 +290,7 @@ Expected<bool> Client::image_exists(const std::string& image) const {
     if (!r) return r.error();
     if (r->status == 200) return true;
     if (r->status == 404) return false;
-    return Error::environment("cannot inspect image \"" + image + "\": " + r->message());
+    return engine_error("cannot inspect image \"" + image + "\": " + r->message());
 }
 
 // Pulls; the progress stream is JSON lines, an {"error": ...} line means failure.
@@ -310,9 +320,9 @@ Expected<std::string> Client::pull_image(const std::string& image, const std::st
             if (const json::value* e = v.as_object().if_contains("error"); e && e->is_string()) failure = e->as_string();
     }
     if (!failure.empty())
-        return Error::environment("cannot pull image \"" + ref + "\": " + secrets::redact(failure),
-                                  "Check the registry address and credentials (PGORCH_REGISTRY_USER and "
-                                  "PGORCH_REGISTRY_PASSWORD, or `auths` in ~/.docker/config.json).");
+        return image_error("cannot pull image \"" + ref + "\": " + secrets::redact(failure),
+                           "Check the registry address and credentials (PGORCH_REGISTRY_USER and "
+                           "PGORCH_REGISTRY_PASSWORD, or `auths` in ~/.docker/config.json).");
     return ref;
 }
 
@@ -327,9 +337,9 @@ Expected<std::string> Client::ensure_image(const std::string& image, const std::
         if (*prefixed) return host + "/" + image;
     }
     if (host.empty())
-        return Error::environment("image \"" + image + "\" is not present and no registry is configured",
-                                  "Build it with `tools/build-image bookworm " + image +
-                                      "`, or set `registry:` in the scenario's docker section to pull it.");
+        return image_error("image \"" + image + "\" is not present and no registry is configured",
+                           "Build it with `tools/build-image bookworm " + image +
+                               "`, or set `registry:` in the scenario's docker section to pull it.");
     return pull_image(image, host);
 }
 
@@ -367,11 +377,11 @@ Expected<std::string> Client::create_container(const ContainerSpec& spec) const 
     auto r = request("POST", path, json::serialize(body));
     if (!r) return r.error();
     if (r->status != 201)
-        return Error::environment("cannot create container" + (spec.name.empty() ? "" : " \"" + spec.name + "\"") +
-                                  " from image \"" + spec.image + "\": " + r->message());
+        return engine_error("cannot create container" + (spec.name.empty() ? "" : " \"" + spec.name + "\"") +
+                            " from image \"" + spec.image + "\": " + r->message());
     json::value v = r->json();
     if (!v.is_object() || !v.as_object().contains("Id") || !v.at("Id").is_string())
-        return Error::environment("unexpected answer to container create: " + r->body);
+        return engine_error("unexpected answer to container create: " + r->body);
     return std::string(v.at("Id").as_string());
 }
 
@@ -379,7 +389,7 @@ Status Client::start_container(const std::string& id) const {
     auto r = request("POST", "/containers/" + url_encode(id) + "/start");
     if (!r) return r.error();
     if (r->status != 204 && r->status != 304)
-        return Error::environment("cannot start container \"" + id + "\": " + r->message());
+        return engine_error("cannot start container \"" + id + "\": " + r->message());
     return {};
 }
 
@@ -387,7 +397,7 @@ Status Client::stop_container(const std::string& id, int timeout_s) const {
     auto r = request("POST", "/containers/" + url_encode(id) + "/stop?t=" + std::to_string(timeout_s));
     if (!r) return r.error();
     if (r->status != 204 && r->status != 304 && r->status != 404)
-        return Error::environment("cannot stop container \"" + id + "\": " + r->message());
+        return engine_error("cannot stop container \"" + id + "\": " + r->message());
     return {};
 }
 
@@ -395,7 +405,7 @@ Status Client::remove_container(const std::string& id, bool force) const {
     auto r = request("DELETE", "/containers/" + url_encode(id) + "?v=1" + (force ? "&force=1" : ""));
     if (!r) return r.error();
     if (r->status != 204 && r->status != 200 && r->status != 404)
-        return Error::environment("cannot remove container \"" + id + "\": " + r->message());
+        return engine_error("cannot remove container \"" + id + "\": " + r->message());
     return {};
 }
 
@@ -414,7 +424,7 @@ Expected<std::optional<ContainerInfo>> Client::inspect_container(const std::stri
     if (r->status == 404) return std::optional<ContainerInfo>{};
     json::value v = r->json();
     if (r->status != 200 || !v.is_object())
-        return Error::environment("cannot inspect container \"" + id_or_name + "\": " + r->message());
+        return engine_error("cannot inspect container \"" + id_or_name + "\": " + r->message());
     const auto& o = v.as_object();
     ContainerInfo c;
     if (auto* id = o.if_contains("Id"); id && id->is_string()) c.id = id->as_string();
@@ -431,7 +441,7 @@ Expected<std::vector<ContainerInfo>> Client::list_containers(const std::string& 
     auto r = request("GET", "/containers/json?all=1&filters=" + url_encode(json::serialize(filters)));
     if (!r) return r.error();
     json::value v = r->json();
-    if (r->status != 200 || !v.is_array()) return Error::environment("cannot list containers: " + r->message());
+    if (r->status != 200 || !v.is_array()) return engine_error("cannot list containers: " + r->message());
     std::vector<ContainerInfo> out;
     for (const auto& item : v.as_array()) {
         if (!item.is_object()) continue;
@@ -452,7 +462,7 @@ Expected<std::vector<ContainerInfo>> Client::list_containers(const std::string& 
 Expected<std::string> Client::logs(const std::string& id) const {
     auto r = request("GET", "/containers/" + url_encode(id) + "/logs?stdout=1&stderr=1");
     if (!r) return r.error();
-    if (r->status != 200) return Error::environment("cannot read the logs of container \"" + id + "\": " + r->message());
+    if (r->status != 200) return engine_error("cannot read the logs of container \"" + id + "\": " + r->message());
     std::string out;
     StreamDemuxer demux([&](std::string_view d, bool) { out.append(d); });
     demux.feed(r->body);
@@ -464,7 +474,7 @@ Expected<std::pair<bool, int>> Client::exec_state(const std::string& exec_id) co
     auto r = request("GET", "/exec/" + url_encode(exec_id) + "/json");
     if (!r) return r.error();
     json::value v = r->json();
-    if (r->status != 200 || !v.is_object()) return Error::environment("cannot inspect exec \"" + exec_id + "\": " + r->message());
+    if (r->status != 200 || !v.is_object()) return engine_error("cannot inspect exec \"" + exec_id + "\": " + r->message());
     const auto& o = v.as_object();
     bool running = o.contains("Running") && o.at("Running").is_bool() && o.at("Running").as_bool();
     int code = -1;
@@ -492,7 +502,7 @@ Status Client::put_archive(const std::string& id, const std::string& dir,
         spdlog::trace("docker PUT {} -> {}", path, r.status);
         if (!written) return written;
         if (r.status != 200)
-            return Error::environment("cannot copy into container \"" + id + "\" at \"" + dir + "\": " + r.message());
+            return engine_error("cannot copy into container \"" + id + "\" at \"" + dir + "\": " + r.message());
         return {};
     } catch (const Poco::Exception& e) {
         return unreachable(e.displayText());
@@ -514,7 +524,7 @@ Status Client::get_archive(const std::string& id, const std::string& path,
             HttpResponse r;
             r.status = static_cast<int>(resp.getStatus());
             r.body.assign(std::istreambuf_iterator<char>(is), {});
-            return Error::environment("cannot copy \"" + path + "\" out of container \"" + id + "\": " + r.message());
+            return engine_error("cannot copy \"" + path + "\" out of container \"" + id + "\": " + r.message());
         }
         return read(is);
     } catch (const Poco::Exception& e) {

@@ -254,7 +254,8 @@ Expected<ExecResult> DockerRuntime::exec(const ExecRequest& req) {
     if (killing && !killed_hard) kill_exec(n, SIGKILL);  // leave no child of a killed command behind
     if (result.exit_code == 127 && result.err.find("not found") != std::string::npos && !killing)
         return Error::environment("command \"" + req.argv.front() + "\" not found in container \"" + name_ + "\"",
-                                  "Install it in the image or put its folder on PATH.");
+                                  "Install it in the image or put its folder on PATH.")
+            .as(errors::Code::command_not_found);
     return result;
 }
 
@@ -321,7 +322,8 @@ Expected<int> DockerRuntime::free_port() {
                 port = sock.address().port();
                 sock.close();
             } catch (const Poco::Exception& e) {
-                return Error::environment("cannot find a free port on 127.0.0.1: " + e.displayText());
+                return Error::environment("cannot find a free port on 127.0.0.1: " + e.displayText())
+                    .as(errors::Code::port_unavailable);
             }
         } else {
             port = options_.container_port.value_or(5432) + attempt;
@@ -329,7 +331,8 @@ Expected<int> DockerRuntime::free_port() {
         std::lock_guard lk(mu_);
         if (ports_given_.insert(port).second) return port;
     }
-    return Error::environment("cannot find a free port in container \"" + name_ + "\"");
+    return Error::environment("cannot find a free port in container \"" + name_ + "\"")
+        .as(errors::Code::port_unavailable);
 }
 
 // Finds containers whose pgorch process on this host is gone and removes them.

@@ -195,13 +195,14 @@ Status LocalRuntime::prepare() {
     }
     if (!run_dir_.empty()) {
         fs::create_directories(run_dir_, ec);
-        if (ec) return Error::environment("cannot create run folder \"" + run_dir_.string() + "\": " + ec.message());
+        if (ec) return Error::environment("cannot create run folder \"" + run_dir_.string() + "\": " + ec.message())
+            .as(errors::Code::folder_unusable);
         if (as_root_) {
             // Every ancestor must be traversable by the service user, or postgres cannot reach its data.
             if (Status st = reachable_unlocked(fs::absolute(run_dir_).parent_path(), "work"); !st) return st;
             if (::chown(run_dir_.c_str(), uid_, gid_) != 0)
                 return Error::environment("cannot give \"" + run_dir_.string() + "\" to \"" + user_ + "\": " +
-                                          std::strerror(errno));
+                                          std::strerror(errno)).as(errors::Code::folder_unusable);
         }
     }
     prepared_ = true;
@@ -216,7 +217,7 @@ Status LocalRuntime::reachable_unlocked(const fs::path& dir, const std::string& 
             !(st.st_gid == gid_ && (st.st_mode & S_IXGRP)))
             return Error::environment("folder \"" + p.string() + "\" is not accessible to the service user \"" + user_ + "\"",
                                       "Choose a " + what + " folder outside of it (for example under /var/tmp) or run `chmod o+x " +
-                                          p.string() + "`.");
+                                          p.string() + "`.").as(errors::Code::folder_unusable);
         if (p == p.parent_path()) break;
     }
     return {};
@@ -270,7 +271,7 @@ Expected<ExecResult> LocalRuntime::exec(const ExecRequest& req) {
     if (program.find('/') != std::string::npos && program.front() != '/') program = (cwd / program).string();
     if (!command_exists(program, path))
         return Error::environment("command \"" + req.argv.front() + "\" not found",
-                                  "Install it or put its folder on PATH.");
+                                  "Install it or put its folder on PATH.").as(errors::Code::command_not_found);
     argv.insert(argv.end(), req.argv.begin(), req.argv.end());
 
     Pipe in, out, err;
@@ -421,12 +422,13 @@ Expected<int> LocalRuntime::free_port() {
             port = sock.address().port();
             sock.close();
         } catch (const Poco::Exception& e) {
-            return Error::environment("cannot find a free port on 127.0.0.1: " + e.displayText());
+            return Error::environment("cannot find a free port on 127.0.0.1: " + e.displayText())
+                .as(errors::Code::port_unavailable);
         }
         std::lock_guard lk(mu_);
         if (ports_given_.insert(port).second) return port;
     }
-    return Error::environment("cannot find a free port on 127.0.0.1");
+    return Error::environment("cannot find a free port on 127.0.0.1").as(errors::Code::port_unavailable);
 }
 
 // Only sets a flag (signal-safe); running exec() calls notice it within 50 ms.

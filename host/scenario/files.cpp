@@ -23,10 +23,10 @@ fs::path real(const fs::path& p) {
     return ec ? p.lexically_normal() : c;
 }
 
-// The error, located at `where`.
+// A file error (PGO-2006), located at `where`.
 Error located(Error e, const SourceLocation& where) {
     e.where = where;
-    return e;
+    return e.as(errors::Code::file_unusable);
 }
 
 }  // namespace

@@ -11,9 +11,14 @@ namespace pgorch::scenario {
 
 namespace {
 
+// An error of the manifest's text (PGO-2003).
+Error syntax(std::string message, std::string hint = {}) {
+    return Error::of(errors::Code::manifest_syntax, std::move(message), std::move(hint));
+}
+
 // An Error about the file as a whole (no line).
 Error file_error(const std::string& file, std::string message, std::string hint) {
-    return Error::invalid(std::move(message), std::move(hint)).at(SourceLocation{file, 0, 0});
+    return syntax(std::move(message), std::move(hint)).at(SourceLocation{file, 0, 0});
 }
 
 // "U+0000 (NUL)" style names for the characters people meet.
@@ -165,8 +170,8 @@ bool walk_scalars(const YAML::Node& node, const std::string& file, Diagnostics& 
         std::string problem = text_problem(node.Scalar(), at);
         if (problem.empty()) return true;
         YAML::Mark m = node.Mark();
-        diag.errors.push_back(Error::invalid(problem + " in a string",
-                                             "Write the value as plain text; a scenario has no use for control characters.")
+        diag.errors.push_back(syntax(problem + " in a string",
+                                     "Write the value as plain text; a scenario has no use for control characters.")
                                   .at(SourceLocation{file, m.line + 1, m.column + 1}));
         return false;
     }
@@ -195,7 +200,8 @@ Expected<std::string> read_manifest(const std::filesystem::path& path) {
     if (!fs::exists(st)) {
         bool dangling = fs::is_symlink(fs::symlink_status(path, ec));
         return file_error(file, dangling ? "\"conf.yaml\" is a symbolic link to nothing" : "\"conf.yaml\" not found",
-                          "A scenario is a folder holding a conf.yaml.");
+                          "A scenario is a folder holding a conf.yaml.")
+            .as(errors::Code::scenario_not_found);
     }
     const char* kind = fs::is_directory(st) ? "a folder" : fs::is_fifo(st) ? "a FIFO" : fs::is_socket(st) ? "a socket"
                        : fs::is_block_file(st) || fs::is_character_file(st) ? "a device" : nullptr;
@@ -228,21 +234,21 @@ bool check_manifest_text(std::string_view text, const std::string& file, Diagnos
     std::string problem = text_problem(text.substr(skip), at);
     if (!problem.empty()) {
         auto [line, col] = position(text, skip + at);
-        diag.errors.push_back(Error::invalid(problem, "Save conf.yaml as UTF-8 text without control characters.")
+        diag.errors.push_back(syntax(problem, "Save conf.yaml as UTF-8 text without control characters.")
                                   .at(SourceLocation{file, line, col}));
         return false;
     }
     if (size_t bad = bad_root_at(text); bad != std::string_view::npos) {
         auto [line, col] = position(text, bad);
-        diag.errors.push_back(Error::invalid("conf.yaml must be a map of settings",
-                                             "Start it with \"kind: perf\" or \"kind: upgrade\".")
+        diag.errors.push_back(Error::of(errors::Code::manifest_invalid, "conf.yaml must be a map of settings",
+                                        "Start it with \"kind: perf\" or \"kind: upgrade\".")
                                   .at(SourceLocation{file, line, col}));
         return false;
     }
     if (size_t deep = too_deep_at(text); deep != std::string_view::npos) {
         auto [line, col] = position(text, deep);
-        diag.errors.push_back(Error::invalid(fmt::format("nesting deeper than {} levels", kMaxNesting),
-                                             "A scenario needs a few levels; look for runaway brackets or indentation.")
+        diag.errors.push_back(syntax(fmt::format("nesting deeper than {} levels", kMaxNesting),
+                                     "A scenario needs a few levels; look for runaway brackets or indentation.")
                                   .at(SourceLocation{file, line, col}));
         return false;
     }
@@ -258,12 +264,10 @@ Error yaml_syntax_error(const std::string& text, const YAML::Mark& mark, const s
         size_t indent_end = line.find_first_not_of(" \t");
         size_t tab = line.find('\t');
         if (tab != std::string::npos && (indent_end == std::string::npos || tab < indent_end))
-            return Error::invalid("tab character in indentation",
-                                  "YAML indentation must use spaces; replace the tab with spaces.")
+            return syntax("tab character in indentation", "YAML indentation must use spaces; replace the tab with spaces.")
                 .at(SourceLocation{file, mark.line + 1, static_cast<int>(tab) + 1});
     }
-    return Error::invalid("yaml syntax error: " + msg)
-        .at(SourceLocation{file, mark.line + 1, mark.column + 1});
+    return syntax("yaml syntax error: " + msg).at(SourceLocation{file, mark.line + 1, mark.column + 1});
 }
 
 bool check_scalars(const YAML::Node& root, const std::string& file, Diagnostics& diag) {

@@ -92,7 +92,7 @@ private:
 std::optional<FileRef> Parser::file(const Text& name, const std::vector<std::string>& dirs, bool may_be_missing) {
     auto f = resolve_file(s_.dir, name, dirs, may_be_missing);
     if (f) return std::move(f).value();
-    r_.error(f.error().where.value_or(name.where), f.error().message, f.error().hint);
+    r_.error(f.error().where.value_or(name.where), f.error().message, f.error().hint).as(f.error().id());
     return std::nullopt;
 }
 
@@ -110,7 +110,7 @@ std::optional<FileRef> Parser::script(const Text& name, const std::vector<std::s
     auto f = file(name, dirs);
     if (!f) return f;
     if (auto argv = cluster::script_command(f->path); !argv) {
-        r_.error(name.where, argv.error().message, argv.error().hint);
+        r_.error(name.where, argv.error().message, argv.error().hint).as(argv.error().id());
         return std::nullopt;
     }
     return f;
@@ -447,7 +447,8 @@ void Parser::root(const YAML::Node& root) {
         if (!contains(kCommonKeys, key) && !contains(mine, key)) {
             std::string kname = *kind == Kind::perf ? "perf" : "upgrade";
             r_.error(r_.at(k), "key \"" + key + "\" is not used by kind \"" + kname + "\"",
-                     "Remove it, or check the kind of the scenario.");
+                     "Remove it, or check the kind of the scenario.")
+                .as(errors::Code::unknown_key);
             return;
         }
         if (key == "args" || key == "db_args") r_.args(k, v, what(key, ""), s_.args);
@@ -533,8 +534,9 @@ Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOption
     out.manifest = out.dir / "conf.yaml";
 
     if (!fs::is_directory(dir, ec)) {
-        diag.errors.push_back(Error::invalid("scenario folder \"" + dir.string() + "\" not found",
-                                             "A scenario is a folder holding a conf.yaml.")
+        diag.errors.push_back(Error::of(errors::Code::scenario_not_found,
+                                        "scenario folder \"" + dir.string() + "\" not found",
+                                        "A scenario is a folder holding a conf.yaml.")
                                   .at(SourceLocation{file, 0, 0}));
         return diag;
     }
@@ -549,9 +551,10 @@ Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOption
         root = YAML::Load(*text);
         if (auto second = second_document(*text)) {
             const YAML::Mark& m = *second;
-            diag.errors.push_back(Error::invalid("a second YAML document starts here: conf.yaml must hold one",
-                                                 "Remove the \"---\" line and what follows it, or merge its settings "
-                                                 "into the first document.")
+            diag.errors.push_back(Error::of(errors::Code::manifest_syntax,
+                                            "a second YAML document starts here: conf.yaml must hold one",
+                                            "Remove the \"---\" line and what follows it, or merge its settings "
+                                            "into the first document.")
                                       .at(SourceLocation{file, m.line + 1, m.column + 1}));
             return diag;
         }
@@ -560,14 +563,16 @@ Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOption
         diag.errors.push_back(yaml_syntax_error(*text, e.mark, e.msg, file));
         return diag;
     } catch (const YAML::Exception& e) {
-        diag.errors.push_back(Error::invalid("yaml error: " + e.msg).at(SourceLocation{file, e.mark.line + 1, e.mark.column + 1}));
+        diag.errors.push_back(Error::of(errors::Code::manifest_syntax, "yaml error: " + e.msg)
+                                  .at(SourceLocation{file, e.mark.line + 1, e.mark.column + 1}));
         return diag;
     }
     try {
         Parser(file, out, diag, options).root(root);
     } catch (const YAML::Exception& e) {
         // yaml-cpp reports misuse as exceptions; a document must never make one escape.
-        diag.errors.push_back(Error::invalid("cannot read the document: " + e.msg).at(SourceLocation{file, 1, 1}));
+        diag.errors.push_back(
+            Error::of(errors::Code::manifest_syntax, "cannot read the document: " + e.msg).at(SourceLocation{file, 1, 1}));
     }
     auto by_position = [](const Error& a, const Error& b) {
         auto la = a.where.value_or(SourceLocation{}), lb = b.where.value_or(SourceLocation{});

@@ -82,8 +82,10 @@ SourceLocation Reader::value_at(const YAML::Node& key, const YAML::Node& value) 
 }
 
 // Records an error.
-void Reader::error(SourceLocation where, std::string message, std::string hint) {
-    diag_.errors.push_back(Error::invalid(std::move(message), std::move(hint)).at(std::move(where)));
+Error& Reader::error(SourceLocation where, std::string message, std::string hint) {
+    diag_.errors.push_back(
+        Error::of(errors::Code::manifest_invalid, std::move(message), std::move(hint)).at(std::move(where)));
+    return diag_.errors.back();
 }
 
 // Records a warning.
@@ -104,15 +106,16 @@ void Reader::fields(const YAML::Node& map, std::string_view context,
         }
         const std::string& name = k.Scalar();
         if (!seen.insert(name).second) {
-            error(at(k), "duplicate key \"" + name + "\" " + std::string(context),
-                  "Remove one of the two entries.");
+            error(at(k), "duplicate key \"" + name + "\" " + std::string(context), "Remove one of the two entries.")
+                .as(errors::Code::manifest_syntax);
             continue;
         }
         if (std::find(known.begin(), known.end(), name) == known.end()) {
             std::string near = closest(name, known);
             std::string hint = near.empty() ? "Known keys here: " + join(known) + "."
                                             : "Did you mean \"" + near + "\"?";
-            error(at(k), "unknown key \"" + name + "\" " + std::string(context), std::move(hint));
+            error(at(k), "unknown key \"" + name + "\" " + std::string(context), std::move(hint))
+                .as(errors::Code::unknown_key);
             continue;
         }
         fn(name, k, v);

@@ -33,7 +33,8 @@ public:
     SourceLocation at(const YAML::Node& node) const;
     SourceLocation at(int line0, int column0) const;
 
-    void error(SourceLocation where, std::string message, std::string hint = {});
+    // Records an error, of code PGO-2004 (manifest_invalid) unless the caller's as() says otherwise.
+    Error& error(SourceLocation where, std::string message, std::string hint = {});
     void warn(SourceLocation where, std::string message, std::string hint = {});
 
     // Called for each known key of a map: the key's text, the key node, the value node.

@@ -20,9 +20,10 @@ public:
     void run();
 
 private:
-    void error(const SourceLocation& where, std::string message, std::string hint = {}) {
-        d_.errors.push_back(Error::invalid(std::move(message), std::move(hint)).at(where));
+    void error(const SourceLocation& where, errors::Code id, std::string message, std::string hint = {}) {
+        d_.errors.push_back(Error::of(id, std::move(message), std::move(hint)).at(where));
     }
+    void error(const SourceLocation& where, Error e) { d_.errors.push_back(std::move(e.at(where))); }
     void warn(const SourceLocation& where, std::string message, std::string hint = {}) {
         d_.warnings.push_back(Error::invalid(std::move(message), std::move(hint)).at(where));
     }
@@ -55,8 +56,8 @@ void Checker::distro(const Text& db_type) {
     if (db_type.empty()) return;
     if (!seen_db_types_.insert(db_type.value + "@" + db_type.where.str()).second) return;
     if (!c_.options(plugins::Kind::distro, db_type.value))
-        error(db_type.where, "no distro plugin \"" + db_type.value + "\" for \"db_type\"",
-              missing_hint(plugins::Kind::distro, db_type.value));
+        error(db_type.where,
+              plugins::no_plugin(plugins::Kind::distro, db_type.value, missing_hint(plugins::Kind::distro, db_type.value)));
 }
 
 // Every args value must split into words.
@@ -70,7 +71,8 @@ void Checker::args(const ArgMap& args, std::string_view where) {
             return e.where && e.where->str() == value.where.str();
         });
         if (!words && !reported)
-            error(value.where, "arguments for \"" + tool + "\" in " + std::string(where) + ": " + words.error().message,
+            error(value.where, errors::Code::manifest_invalid,
+                  "arguments for \"" + tool + "\" in " + std::string(where) + ": " + words.error().message,
                   words.error().hint);
     }
 }
@@ -112,12 +114,11 @@ void Checker::step(const UpgradeStep& st, size_t index) {
     const std::string& type = st.type.value;
     const auto* opts = c_.options(plugins::Kind::step, type);
     if (!opts) {
-        error(st.type.where, "no step plugin \"" + type + "\" for step " + std::to_string(index),
-              missing_hint(plugins::Kind::step, type));
+        error(st.type.where, plugins::no_plugin(plugins::Kind::step, type, missing_hint(plugins::Kind::step, type)));
         return;
     }
     if (auto rule = c_.version_rule(type); st.target.db_version.empty() && rule && *rule != sdk::VersionRule::same)
-        error(st.where, "step " + std::to_string(index) + " has no \"db_version\"", "Set the version the step upgrades to.");
+        error(st.where, errors::Code::manifest_invalid, "step " + std::to_string(index) + " has no \"db_version\"", "Set the version the step upgrades to.");
     std::vector<std::string_view> declared;
     for (const auto& o : *opts) declared.push_back(o.key);
     for (const auto& arg : st.args) {  // no structured binding: clang 14 cannot capture one
@@ -129,28 +130,30 @@ void Checker::step(const UpgradeStep& st, size_t index) {
             std::string hint = !near.empty()  ? "Did you mean \"" + near + "\"?"
                                : declared.empty() ? "Step plugin \"" + type + "\" takes no options."
                                                   : "Its options are: " + detail::join(declared) + ".";
-            error(value.where, "option \"" + key + "\" is not declared by step plugin \"" + type + "\" " + where,
-                  hint);
+            error(value.where, errors::Code::unknown_option,
+                  "option \"" + key + "\" is not declared by step plugin \"" + type + "\" " + where, hint);
         } else if (o->ignored) {
             warn(value.where, "option \"" + key + "\" has no effect on step plugin \"" + type + "\" " + where,
                  "Remove it, or use a step type that takes it.");
         } else if (!fits(o->type, value.value)) {
-            error(value.where, "option \"" + key + "\" of step plugin \"" + type + "\" must be " +
-                                   type_name(o->type) + ", not \"" + value.value + "\"");
+            error(value.where, errors::Code::bad_option_value,
+                  "option \"" + key + "\" of step plugin \"" + type + "\" must be " + type_name(o->type) + ", not \"" +
+                      value.value + "\"");
         }
     }
     for (const auto& o : *opts)
         if (o.required && !st.args.count(o.key))
-            error(st.where, "step " + std::to_string(index) + " (" + type + "): required option \"" + o.key +
-                                "\" is missing",
+            error(st.where, errors::Code::bad_option_value,
+                  "step " + std::to_string(index) + " (" + type + "): required option \"" + o.key + "\" is missing",
                   "Add it under the step's \"args\".");
 }
 
 // A perf scenario with explain (or timing) queries needs that step plugin.
 void Checker::perf_needs(std::string_view plugin, const SourceLocation* first_use) {
     if (!first_use || c_.options(plugins::Kind::step, plugin)) return;
-    error(*first_use, "no step plugin \"" + std::string(plugin) + "\" to run the " + std::string(plugin) + " queries",
-          missing_hint(plugins::Kind::step, std::string(plugin)));
+    error(*first_use, plugins::no_plugin(plugins::Kind::step, std::string(plugin),
+                                         "It runs the " + std::string(plugin) + " queries. " +
+                                             missing_hint(plugins::Kind::step, std::string(plugin))));
 }
 
 // Runs every check in scenario order.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `validate` refuses what `run` refuses: every malformed manifest of tests/fixtures/scenarios/bad
 # (parse errors) and every manifest of tests/fixtures/scenarios/refused (refused against the
-# plugins: version rules, a step plugin's own validate) makes both exit 2, naming conf.yaml with
-# the line:column of its expect.txt (a refused one: with the message of its second line), and
-# nothing they print holds a raw control character (a NUL or an escape from the manifest is
-# shown as \xNN).
+# plugins: version rules, a step plugin's own validate) makes both exit 2, printing
+# "conf.yaml:LINE:COL: error[PGO-nnnn]:" with the place and the code of its expect.txt (a
+# refused one: with the message of its second line), and nothing they print holds a raw control
+# character (a NUL or an escape from the manifest is shown as \xNN).
 # A fixture with a `generate` file gets its conf.yaml made in a copy ("fifo", "size N").
 # usage: bad_manifests_test.sh PGORCH_HOST SOURCE_DIR
 set -u
@@ -27,9 +27,9 @@ for fixture in "$src"/tests/fixtures/scenarios/bad/*/ "$src"/tests/fixtures/scen
       size) { echo "kind: perf"; head -c $((size - 12)) /dev/zero | tr '\0' '#'; echo; } >"$dir/conf.yaml" ;;
     esac
   fi
-  pos=$(head -n1 "$fixture/expect.txt")
-  want="conf.yaml:$pos:"
-  [[ $pos == 0:0 ]] && want="conf.yaml: "
+  read -r pos code <"$fixture/expect.txt"
+  want="conf.yaml:$pos: error[$code]:"
+  [[ $pos == 0:0 ]] && want="conf.yaml: error[$code]:"
   for cmd in validate run; do
     out=$tmp/out.txt
     timeout 20 "$host" "$cmd" "$dir" >"$out" 2>&1

@@ -25,7 +25,7 @@ listener=$!
 sleep 0.5
 rc=0
 "$host" run "$work/scenario" >"$work/run2.log" 2>&1 || rc=$?
-grep -q "port $port (its db_port) is in use" "$work/run2.log" || { tail -30 "$work/run2.log"; fail "no clear error for a taken db_port"; }
+grep -q "error\\[PGO-3009\\]: .*port $port (its db_port) is in use" "$work/run2.log" || { tail -30 "$work/run2.log"; fail "no clear error for a taken db_port"; }
 [[ $rc -ne 0 ]] || fail "a run whose db_port is taken passed"
 echo "taken db_port: exit $rc, the error names the port"
 echo "2 passed, 0 failed"

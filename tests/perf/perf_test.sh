@@ -82,6 +82,7 @@ wrong_plan)
   run "$fixtures/wrong_plan" 1
   expect_in "$results" "result: mismatch"
   expect_in "$results" "matched_expected_file: null"
+  expect_in "$out" ": error[PGO-1001]: plan mismatch"
   # the diff is against the closest expected file (one line differs from _2, two from _1)
   expect_in "$out" "--- expected/explain_expected_2.txt"
   expect_in "$out" "+++ actual"
@@ -109,6 +110,7 @@ PY
 failing_hook)
   run "$fixtures/failing_hook" 1
   expect_in "$out" "pre_hook: the sample data is missing"
+  expect_in "$out" "/ case_1: error[PGO-1006]: "
   expect_in "$results" "pre_hook.sh"
   python3 - "$report" <<'PY' || fail "report: case_1 should fail with the hook output, case_2 should match"
 import json, sys

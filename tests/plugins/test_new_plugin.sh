@@ -1,12 +1,14 @@
 #!/bin/sh
 # tools/new-plugin in a scratch tree: a step and a distro scaffold, with no "noop" left, that
 # compile against the SDK; bad names and existing folders are refused.
-#   test_new_plugin.sh SOURCE_DIR WORK_DIR CXX [BOOST_INCLUDE_DIR]
+#   test_new_plugin.sh SOURCE_DIR WORK_DIR CXX [BOOST_INCLUDE_DIR [GENERATED_SDK_INCLUDE_DIR]]
+# (the last: where the build wrote <pgorch/errors.hpp>)
 set -eu
 src=$1
 work=$2
 cxx=$3
 boost_inc=${4:-}
+gen_inc=${5:-}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -30,6 +32,7 @@ for p in step/my_step distro/my_distro; do
     grep -q "\.name = \"$name\"" "$dir/$name.cpp" || fail "$name.cpp does not declare the name \"$name\""
     set -- -std=c++20 -fsyntax-only -Wall -Werror -I "$src/sdk/include"
     [ -n "$boost_inc" ] && set -- "$@" -I "$boost_inc"
+    [ -n "$gen_inc" ] && set -- "$@" -I "$gen_inc"
     "$cxx" "$@" "$dir/$name.cpp" || fail "$name.cpp does not compile"
 done
 

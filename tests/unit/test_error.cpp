@@ -8,6 +8,7 @@ TEST_CASE("error renders location, message and hint", "[error]") {
     Error e = Error::invalid("unknown key \"db_verison\"", "Did you mean \"db_version\"?");
     e.at({"conf.yaml", 3, 1});
     CHECK(e.str() == "conf.yaml:3:1: unknown key \"db_verison\"\n  hint: Did you mean \"db_version\"?");
+    CHECK(e.render() == "conf.yaml:3:1: error[PGO-2000]: unknown key \"db_verison\"\n  hint: Did you mean \"db_version\"?");
     CHECK(e.code == ExitCode::invalid_input);
 }
 

@@ -1,8 +1,9 @@
 // The corpus of malformed manifests (tests/fixtures/scenarios/bad/<NN-name>/): each one must give
-// exactly the error its expect.txt describes ("line:column", a message substring, and optionally
-// "hint: <substring>"), at that position of that conf.yaml, without throwing. "0:0" is an error
-// about the file as a whole. A fixture that git cannot hold (a FIFO, a file over the size limit)
-// has a `generate` file instead of conf.yaml: "fifo" or "size N"; the test makes it in a copy.
+// exactly the error its expect.txt describes ("line:column PGO-nnnn", a message substring, and
+// optionally "hint: <substring>"), at that position of that conf.yaml, with that catalog code,
+// without throwing. "0:0" is an error about the file as a whole. A fixture that git cannot hold
+// (a FIFO, a file over the size limit) has a `generate` file instead of conf.yaml: "fifo" or
+// "size N"; the test makes it in a copy.
 #include "scenario/parser.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,10 +21,11 @@ namespace {
 
 struct Expectation {
     int line = 0, column = 0;
+    std::string code;  // "PGO-2005"
     std::string message, hint;
 };
 
-// Reads expect.txt: "L:C", then the message substring, then an optional "hint: ..." line.
+// Reads expect.txt: "L:C PGO-nnnn", then the message substring, then an optional "hint: ..." line.
 Expectation read_expectation(const fs::path& file) {
     std::ifstream in(file);
     std::string pos, message, hint;
@@ -32,9 +34,12 @@ Expectation read_expectation(const fs::path& file) {
     std::getline(in, hint);
     Expectation e;
     auto colon = pos.find(':');
+    auto space = pos.find(' ');
     REQUIRE(colon != std::string::npos);
+    REQUIRE(space != std::string::npos);
     e.line = std::stoi(pos.substr(0, colon));
-    e.column = std::stoi(pos.substr(colon + 1));
+    e.column = std::stoi(pos.substr(colon + 1, space - colon - 1));
+    e.code = pos.substr(space + 1);
     e.message = message;
     if (hint.rfind("hint: ", 0) == 0) e.hint = hint.substr(6);
     return e;
@@ -82,6 +87,7 @@ TEST_CASE("every malformed manifest gives its expected error", "[scenario][bad]"
             REQUIRE(d.errors.size() == 1);
             const auto& e = d.errors.front();
             CHECK(e.code == pgorch::ExitCode::invalid_input);
+            CHECK(e.tag() == want.code);
             REQUIRE(e.where);
             CHECK(e.where->file == (folder / "conf.yaml").string());
             CHECK(e.where->line == want.line);

@@ -105,14 +105,17 @@ TEST_CASE("missing plugins and undeclared options are errors with hints", "[scen
     Diagnostics d;
     validate_against_plugins(s, full_catalog(), d);
     REQUIRE(d.errors.size() == 4);
-    CHECK(d.errors[0].message == "no distro plugin \"pgdb\" for \"db_type\"");
+    CHECK(d.errors[0].message == "no distro plugin \"pgdb\"");
+    CHECK(d.errors[0].id() == pgorch::errors::Code::unknown_plugin);
     CHECK(d.errors[0].hint == "Did you mean \"pgdg\"? Available distro plugins: pgdg, ttdb.");
     CHECK(d.errors[0].where->line == 2);
-    CHECK(d.errors[1].message == "no step plugin \"pg_upgrad\" for step 1");
+    CHECK(d.errors[1].message == "no step plugin \"pg_upgrad\"");
+    CHECK(d.errors[1].id() == pgorch::errors::Code::unknown_plugin);
     CHECK(d.errors[1].hint ==
           "Did you mean \"pg_upgrade\"? Available step plugins: explain, inplace_catalog, minor, pg_dumpall, "
           "pg_upgrade, timing.");
     CHECK(d.errors[2].message == "option \"pg_dumpal\" is not declared by step plugin \"pg_dumpall\" in step 2");
+    CHECK(d.errors[2].tag() == "PGO-2008");
     CHECK(d.errors[2].hint == "Did you mean \"pg_dumpall\"?");
     CHECK(d.errors[3].message == "option \"verbose\" is not declared by step plugin \"pg_dumpall\" in step 2");
     CHECK(d.errors[3].hint == "Its options are: pg_dumpall, pg_restore.");
@@ -139,9 +142,12 @@ TEST_CASE("required options, option types and quoting are checked", "[scenario][
     validate_against_plugins(s, catalog, d);
     REQUIRE(d.errors.size() == 3);
     CHECK(d.errors[0].message == "arguments for \"initdb\" in \"args\": unterminated single quote at character 10");
+    CHECK(d.errors[0].tag() == "PGO-2004");
     CHECK(d.errors[1].message == "step 1 (custom): required option \"target\" is missing");
     CHECK(d.errors[1].where->line == 4);
+    CHECK(d.errors[1].tag() == "PGO-2009");
     CHECK(d.errors[2].message == "option \"jobs\" of step plugin \"custom\" must be an integer, not \"two\"");
+    CHECK(d.errors[2].tag() == "PGO-2009");
 
     // A quoting error the parser already reported is not reported twice.
     Diagnostics again;
@@ -159,11 +165,12 @@ TEST_CASE("perf scenarios need the explain and timing plugins they use", "[scena
     Diagnostics d;
     validate_against_plugins(s, catalog, d);
     REQUIRE(d.errors.size() == 3);
-    CHECK(d.errors[0].message == "no distro plugin \"ttdb\" for \"db_type\"");
+    CHECK(d.errors[0].message == "no distro plugin \"ttdb\"");
     CHECK(d.errors[0].where->line == 5);
-    CHECK(d.errors[1].message == "no step plugin \"explain\" to run the explain queries");
+    CHECK(d.errors[1].message == "no step plugin \"explain\"");
+    CHECK_THAT(d.errors[1].hint, Catch::StartsWith("It runs the explain queries."));
     CHECK(d.errors[1].where->line == 28);
-    CHECK(d.errors[2].message == "no step plugin \"timing\" to run the timing queries");
+    CHECK(d.errors[2].message == "no step plugin \"timing\"");
     CHECK(d.errors[2].where->line == 36);
 
     // A scenario with only timing queries needs only the timing plugin.
@@ -173,7 +180,7 @@ TEST_CASE("perf scenarios need the explain and timing plugins they use", "[scena
     catalog.distros["ttdb"] = {};
     validate_against_plugins(only_timing, catalog, d2);
     REQUIRE(d2.errors.size() == 1);
-    CHECK(d2.errors[0].message == "no step plugin \"timing\" to run the timing queries");
+    CHECK(d2.errors[0].message == "no step plugin \"timing\"");
 }
 
 TEST_CASE("an empty catalog says no plugin is loaded", "[scenario][validate]") {

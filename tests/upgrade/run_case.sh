@@ -6,8 +6,8 @@
 #   row-deleted  a post_script deletes a row: exit 1, the diff names db "app" and table "public.orders"
 #   check-fails  the old cluster uses an extension the new installation lacks: pg_upgrade --check
 #                stops the step, logs are in the results, the old cluster is untouched and starts
-#   bad-version  a version nobody provides: exit 3
-#   bad-verify   an unknown verify kind: exit 2, nothing runs
+#   bad-version  a version nobody provides: exit 3, error[PGO-3001]
+#   bad-verify   an unknown verify kind: exit 2 (PGO-2004), nothing runs
 #   cross-major  npm builds of 15 (pg_upgrade) and 14 (pg_dumpall) -> the newest major with a
 #                full toolset (today a source build); pg_upgrade from a server-only 14 refused
 #                (label slow)
@@ -87,6 +87,7 @@ row-deleted)
     check "exit code 1" test "$RC" -eq 1
     check "step failed" grep -q '"verdict":"failed"' "$R/report.json"
     check "diff names the table" grep -qF 'db \"app\": table \"public.orders\": rows 1000 -> 999' "$R/report.json"
+    check "the step's error code" grep -qF '"error_code":"PGO-1005"' "$R/report.json"
     check "console names the table" grep -qF 'db "app": table "public.orders": rows 1000 -> 999' "$WORK/out.log"
     check "declared change is expected" grep -qF 'table "public.events": rows 2 -> 1 (expected)' "$R/steps/01-minor/verification.txt"
     check "ignored row_content: the changed row is not reported" test "$(grep -c 'public.audit' "$R/steps/01-minor/verification.txt")" -eq 0
@@ -121,6 +122,7 @@ check-fails)
     R=$(results)
     check "exit code 1" test "$RC" -eq 1
     check "the check stopped the step" grep -q 'pg_upgrade --check failed' "$R/report.json"
+    check "a failed step's code" grep -qF '"error_code":"PGO-1004"' "$R/report.json"
     check "nothing was upgraded and the old cluster kept running" grep -q 'nothing was upgraded and the old cluster \\"c0-15.12\\" kept running' "$R/report.json"
     check "the check ran against the live old server" grep -q 'Performing Consistency Checks on Old Live Server' "$R/steps/01-pg_upgrade/pg_upgrade-check.out"
     check "pg_upgrade output saved" test -s "$R/steps/01-pg_upgrade/pg_upgrade-check.out"
@@ -142,13 +144,15 @@ check-fails)
 bad-version)
     run "$FIX/bad-version"
     check "exit code 3" test "$RC" -eq 3
+    check "the version cannot be had (PGO-3001), at its place" grep -qE 'conf.yaml:4:13: error\[PGO-3001\]: the start version' "$WORK/out.log"
+    check "report.json has the code" grep -qF '"error_code":"PGO-3001"' "$(results)/report.json"
     reports
     check "junit: an error, not a failure" junit "errors == 1 and failures == 0"
     ;;
 bad-verify)
     run "$FIX/bad-verify"
     check "exit code 2" test "$RC" -eq 2
-    check "names the pattern" grep -qF 'verify pattern "view": unknown kind "view"' "$WORK/out.log"
+    check "names the pattern" grep -qF 'error[PGO-2004]: verify pattern "view": unknown kind "view"' "$WORK/out.log"
     ;;
 cross-major)
     # Real cross-major upgrades into TO, the newest major with a full toolset here, as a selector

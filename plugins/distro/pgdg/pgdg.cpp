@@ -109,8 +109,10 @@ json::value provision(Context& ctx, const json::object& input) {
         reasons.push_back(m + ": " + out.reason);
         if (out.code != PGORCH_ERR_INVALID) worst = out.code;
     }
-    throw Failure(worst, "cannot provide PostgreSQL " + req.version + ": " + join(reasons, "; ") +
-                             "; available here: " + available(ctx, req, order));
+    std::string why = "cannot provide PostgreSQL " + req.version + ": " + join(reasons, "; ") +
+                      "; available here: " + available(ctx, req, order);
+    if (worst == PGORCH_ERR_ENVIRONMENT) throw Failure(pgorch::errors::Code::version_unavailable, why);  // PGO-3001
+    throw Failure(worst, why);
 }
 
 // {"options", "major"} -> VersionListing (pgorch/distro.hpp).

@@ -5,6 +5,7 @@
 // Structured data is Boost.JSON. See plugins/step/noop for the smallest complete plugin.
 #pragma once
 
+#include <pgorch/errors.hpp>
 #include <pgorch/pgorch_plugin.h>
 
 #include <boost/json.hpp>
@@ -22,6 +23,10 @@ namespace json = boost::json;
 class Failure : public std::runtime_error {
 public:
     Failure(int32_t code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    // Fails with a code of the error catalog: the status of its family, and the code carried in
+    // the message ("[PGO-3001] ...") for the host to report.
+    Failure(errors::Code id, const std::string& message)
+        : std::runtime_error(errors::tagged(id, message)), code_(errors::status_of_exit(errors::exit_code(id))) {}
     int32_t code() const noexcept { return code_; }
 
 private:
