@@ -325,6 +325,11 @@ Status UpgradeChain::run_step(size_t i) {
     auto next = call_plugin(i, install->to_json(), res);
     if (!next) return fail(next.error());
     current_ = *next;
+    // A step that keeps the version (migrate, stairway ...) leaves the cluster on the same
+    // binaries: it takes its slot's installation, which holds the tools the next step borrows
+    // for its old side (pg_upgrade's pg_controldata and pg_resetwal on a server-only build).
+    if (current_->install().version == install->version && current_->install().bindir != install->bindir)
+        current_->use_install(*install);
     res.cluster_after = current_->id();
     res.logs.push_back(current_->server_log().string());
 
