@@ -28,6 +28,24 @@ struct SqlResult {
     boost::json::object to_json() const;
 };
 
+// What the server said besides a statement's result: the fields of its error, when it failed,
+// and every message it sent while the statement ran (RAISE NOTICE, warnings; LOG lines too when
+// the session set client_min_messages = log).
+struct SqlDiagnostics {
+    struct Notice {
+        std::string severity;     // "NOTICE", "WARNING", "LOG" ...
+        std::string message;      // the primary message
+        std::string detail;
+    };
+    std::string sqlstate;         // the error's SQLSTATE ("42601"), "" without an error
+    std::string message;          // its primary message
+    std::string detail, hint, context;
+    long position = 0;            // PG_DIAG_STATEMENT_POSITION: characters from 1 in the sent text, 0 when none
+    std::vector<Notice> notices;
+    // {"sqlstate", "position", "detail", "hint", "context"} (set fields only) and "notices".
+    boost::json::object to_json() const;
+};
+
 struct ClusterSpec {
     std::string id;                          // unique in the run: "main", "15.18", "new-2" ...
     Install install;
@@ -65,9 +83,11 @@ public:
     // next call on the same database (a warm backend: what timing measurements need); without it,
     // the session (new, or kept by an earlier call) is closed afterwards, so an idle pgorch session
     // never blocks a script's DROP DATABASE. stop() and use_install() close every session.
-    // duration_ms covers the statement only, not the connection.
+    // duration_ms covers the statement only, not the connection. `diagnostics`, when given,
+    // receives the notices the server sent and, on an error, its fields (position, SQLSTATE ...).
     virtual Expected<SqlResult> sql(const std::string& database, const std::string& sql,
-                                    double timeout_s = 0, bool keep_session = false) = 0;
+                                    double timeout_s = 0, bool keep_session = false,
+                                    SqlDiagnostics* diagnostics = nullptr) = 0;
     // Closes every session kept by sql(..., keep_session = true).
     virtual void close_sessions() = 0;
     // libpq keyword/value connection string for a database.

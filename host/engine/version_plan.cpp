@@ -44,7 +44,18 @@ VersionPlan VersionPlan::for_upgrade(const scenario::Scenario& sc, const plugins
     p.slots.push_back(slot_of(sc.start, "the start version", start_type));
     for (std::size_t i = 0; i < sc.steps.size(); ++i) {
         const auto& step = sc.steps[i];
-        p.slots.push_back(slot_of(step.target, fmt::format("step {} ({})", i + 1, step.type.value), start_type));
+        VersionSlot slot = slot_of(step.target, fmt::format("step {} ({})", i + 1, step.type.value), start_type);
+        if (step.target.db_version.empty()) {
+            // A step that keeps the version (validation allows it for the "same" rule only):
+            // the version, distribution and packages of the slot before.
+            const VersionSlot& prev = p.slots.back();
+            slot.db_type = prev.db_type;
+            slot.written = prev.written;
+            slot.edition = prev.edition;
+            slot.packages = prev.packages;
+            slot.where = prev.where;
+        }
+        p.slots.push_back(std::move(slot));
     }
     // Scripts: the initial ones and step 1's pre_scripts run on the start version; a step's post
     // scripts and verifiers, and the next step's pre_scripts, on its target.

@@ -7,6 +7,7 @@
 #include <Poco/SAX/AttributesImpl.h>
 #include <Poco/XML/XMLWriter.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <sstream>
 #include <utility>
@@ -36,6 +37,9 @@ div.failure { border-left: 4px solid #c0392b; padding-left: 0.8em; margin: 1em 0
 div.failure.error { border-color: #8e44ad; } div.failure.skip { border-color: #999; }
 figure { margin: 1em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
 .legend { font-size: 0.85em; color: #555; }
+p.caption { font-style: italic; margin-bottom: 0.2em; }
+details.section { margin: 0.6em 0; } details.section > summary { cursor: pointer; }
+details.section > summary > h2, details.section > summary > h3, details.section > summary > h4 { display: inline; }
 )";
 
 // The CSS class of a tone.
@@ -111,6 +115,7 @@ void facts_table(Page& p, const Facts& facts) {
 // A section table; cells carry their tone as a class.
 void data_table(Page& p, const Table& t) {
     if (t.headers.empty() || t.rows.empty()) return;
+    if (!t.caption.empty()) p.element("p", t.caption, {{"class", "caption"}});
     p.open("table");
     p.open("tr");
     for (const std::string& h : t.headers) p.element("th", h);
@@ -212,6 +217,46 @@ void charts(Page& p, const Document& doc) {
     }
 }
 
+// The word a section's badge shows.
+const char* badge_word(Tone t) {
+    return t == Tone::ok ? "passed" : t == Tone::bad ? "failed" : t == Tone::error ? "error" : "not run";
+}
+
+// A section at a heading level (2: h2): heading with its badge, facts, tables, charts, notes,
+// the verbatim block, then its children; a collapsed one is a <details> whose <summary> is the
+// heading (it opens without JavaScript).
+void section(Page& p, const Section& s, int level) {
+    static const char* const tags[] = {"h2", "h3", "h4", "h5", "h6"};
+    const char* tag = tags[std::clamp(level, 2, 6) - 2];
+    if (s.collapsed) {
+        p.open("details", {{"class", "section"}});
+        p.open("summary");
+    }
+    p.open(tag);
+    p.text(s.heading + " ");
+    if (s.tone != Tone::plain) badge(p, badge_word(s.tone), s.tone);
+    p.close();
+    if (s.collapsed) p.close();
+    p.newline();
+    facts_table(p, s.facts);
+    data_table(p, s.table);
+    for (const Table& t : s.tables) data_table(p, t);
+    for (const Chart& c : s.charts) {
+        p.open("figure");
+        p.element("figcaption", c.title);
+        write_svg_chart(p.writer(), c);
+        p.close();
+        p.newline();
+    }
+    for (const std::string& n : s.notes) p.element("p", n);
+    if (!s.detail.empty()) detail_block(p, s.detail, "text");
+    for (const Section& child : s.children) section(p, child, level + 1);
+    if (s.collapsed) {
+        p.close();
+        p.newline();
+    }
+}
+
 }  // namespace
 
 // <!DOCTYPE html>, then head (charset, title, style) and body, through XMLWriter.
@@ -238,17 +283,7 @@ std::string to_html(const Document& doc) {
         p.close();
         p.newline();
         facts_table(p, doc.facts);
-        for (const Section& s : doc.sections) {
-            p.open("h2");
-            p.text(s.heading + " ");
-            if (s.tone != Tone::plain)
-                badge(p, s.tone == Tone::ok ? "passed" : s.tone == Tone::bad ? "failed" : s.tone == Tone::error ? "error" : "not run",
-                      s.tone);
-            p.close();
-            p.newline();
-            facts_table(p, s.facts);
-            data_table(p, s.table);
-        }
+        for (const Section& s : doc.sections) section(p, s, 2);
         for (const DistroComparison& c : doc.comparisons) comparison(p, c);
         charts(p, doc);
         if (!doc.failures.empty()) {

@@ -300,6 +300,15 @@ std::string upgrade_junit(const UpgradeResults& r, const ReportMeta& meta) {
                                       format_ms(st.downtime_ms), format_bytes(st.size_before), format_bytes(st.size_after));
         if (st.verdict != "skipped") c.system_out = out;
         s.cases.push_back(std::move(c));
+        // What the step added (a migration each, a stairway rung ...), after the step itself.
+        for (const auto& t : st.report.tests) {
+            TestCase x = make(cls + "." + segment(st.method), fmt::format("step {} {}", st.index, t.name), t.time_ms);
+            if (t.outcome == "failed") set(x, TestCase::Outcome::failure, t.message, st.method, t.detail);
+            else if (t.outcome == "error") set(x, TestCase::Outcome::error, t.message, st.method, t.detail);
+            else if (t.outcome == "skipped") set(x, TestCase::Outcome::skipped, t.message, "");
+            x.system_out = t.output;
+            s.cases.push_back(std::move(x));
+        }
     }
     if (!r.error.empty() && !step_failed && !initial_failed) {
         TestCase c = make(cls, "set up the upgrade chain", 0);

@@ -369,8 +369,8 @@ void Parser::step(const YAML::Node& node, size_t index) {
         r_.error(st.where, "\"db_port\" is not used in " + where, "Ports are chosen by the runtime.");
     if (st.type.empty() && !node["type"])
         r_.error(st.where, where + " has no \"type\"", "Set the step plugin to run, e.g. \"type: pg_upgrade\".");
-    if (st.target.db_version.empty() && !node["db_version"])
-        r_.error(st.where, where + " has no \"db_version\"", "Set the version the step upgrades to.");
+    // A step without db_version keeps the version it starts from: validation (which knows each
+    // plugin's version rule) refuses it for a step that changes versions.
     s_.steps.push_back(std::move(st));
 }
 

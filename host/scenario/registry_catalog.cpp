@@ -39,4 +39,11 @@ std::optional<Refused> RegistryCatalog::validate(plugins::Kind kind, std::string
                                                  : out.error};
 }
 
+// The version rule the step plugin declares in its requirements.
+std::optional<sdk::VersionRule> RegistryCatalog::version_rule(std::string_view step) const {
+    const plugins::Plugin* p = registry_.find(plugins::Kind::step, step);
+    if (!p) return std::nullopt;
+    return p->requirements().versions;
+}
+
 }  // namespace pgorch::scenario

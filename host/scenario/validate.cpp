@@ -105,6 +105,8 @@ void Checker::step(UpgradeStep& st, size_t index) {
         error(st.type.where, plugins::no_plugin(plugins::Kind::step, type, missing_hint(plugins::Kind::step, type)));
         return;
     }
+    if (auto rule = c_.version_rule(type); st.target.db_version.empty() && rule && *rule != sdk::VersionRule::same)
+        error(st.where, errors::Code::manifest_invalid, "step " + n + " has no \"db_version\"", "Set the version the step upgrades to.");
     std::vector<RawOption> raw;
     for (const auto& [key, value] : st.args) raw.push_back({key, {value.value, std::nullopt}, value.where});
     const std::size_t before = d_.errors.size();

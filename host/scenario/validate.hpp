@@ -36,6 +36,9 @@ struct PluginCatalog {
                                             const boost::json::object& input) const {
         return std::nullopt;
     }
+    // The version rule a step plugin declares (nullopt: unknown plugin, or a catalog that does
+    // not say): a step may leave db_version out when its rule is "same" (or unknown here).
+    virtual std::optional<sdk::VersionRule> version_rule(std::string_view /*step*/) const { return std::nullopt; }
 };
 
 // A PluginCatalog over a loaded Registry (which must outlive it).
@@ -47,14 +50,16 @@ public:
     sdk::PerfCheck perf_check(std::string_view step) const override;
     std::optional<Refused> validate(plugins::Kind kind, std::string_view name,
                                     const boost::json::object& input) const override;
+    std::optional<sdk::VersionRule> version_rule(std::string_view step) const override;
 
 private:
     plugins::Registry& registry_;
 };
 
 // Appends to `diag` (then sorts it by position), for everything a run would refuse because of a
-// plugin: a db_type with no distro plugin, a step type with no step plugin (the hint lists the
-// available ones), a perf scenario with explain or timing queries but no plugin declaring that
+// plugin: a step without db_version whose plugin changes versions (every rule but "same"), a
+// db_type with no distro plugin, a step type with no step plugin (the hint lists the available
+// ones), a perf scenario with explain or timing queries but no plugin declaring that
 // perf check (scenario/perf_checks.hpp), an args value with bad quoting (split_args), and the
 // options of every plugin the scenario uses (scenario/plugin_options.hpp: unknown, doubled,
 // mistyped, missing required; an option flagged ignored is a warning). Then every plugin's

@@ -368,3 +368,29 @@ TEST_CASE("step and distro options: doubled, mistyped, typed and validated per s
     CHECK(refused.errors[0].where->line == 3);
     CHECK(catalog.calls.size() == 2);
 }
+
+TEST_CASE("a step may leave db_version out only when its plugin keeps the version", "[scenario][validate]") {
+    struct RuleCatalog : FakeCatalog {
+        std::optional<sdk::VersionRule> version_rule(std::string_view step) const override {
+            if (step == "migrate") return sdk::VersionRule::same;
+            return sdk::VersionRule::not_lower;
+        }
+    } catalog;
+    static_cast<FakeCatalog&>(catalog) = full_catalog();
+    catalog.steps["migrate"] = {option("migrations", true)};
+    Scenario s;
+    s.kind = Kind::upgrade;
+    s.start.db_version = text("16.8", 2);
+    UpgradeStep migrate;
+    migrate.type = text("migrate", 4);
+    migrate.where = SourceLocation{"conf.yaml", 4, 5};
+    migrate.args["migrations"] = text("deltas", 5);
+    UpgradeStep upgrade;
+    upgrade.type = text("pg_upgrade", 6);
+    upgrade.where = SourceLocation{"conf.yaml", 6, 5};
+    s.steps = {migrate, upgrade};
+    Diagnostics d;
+    validate_against_plugins(s, catalog, d);
+    REQUIRE(d.errors.size() == 1);
+    CHECK(d.errors[0].str() == "conf.yaml:6:5: step 2 has no \"db_version\"\n  hint: Set the version the step upgrades to.");
+}

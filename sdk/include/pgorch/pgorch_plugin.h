@@ -162,7 +162,11 @@ typedef struct pgorch_host_services {
      * request: {"cluster": "id", "database": "postgres", "sql": "...", "timeout_s": N,
      *           "keep_session": bool (keep the backend for the next call; false closes it)}
      * response: {"columns": [...], "rows": [[text|null,...],...], "command": "SELECT 3",
-     *            "duration_ms": N (the statement alone, not the connection)}
+     *            "duration_ms": N (the statement alone, not the connection),
+     *            "notices": [{"severity", "message", "detail"}...] (what the server sent, when any)}
+     * On an SQL error the status is PGORCH_ERR_FAILED and the response {"error": "...",
+     * "sqlstate": "42601", "position": N (PG_DIAG_STATEMENT_POSITION: characters from 1 in
+     * "sql"), "detail", "hint", "context", "notices"} (the fields the server set).
      */
     int32_t (*sql)(pgorch_call* call, const char* request_json, const char** response_json);
 
@@ -183,6 +187,13 @@ typedef struct pgorch_host_services {
      *   "destroy"       stops the cluster and removes its folders; answers {"destroyed": "id"}
      * Every other op answers the cluster's info {"id","datadir","port","socket_dir",
      * "install":{...},"running":bool,"version":"...","server_log":"..."}.
+     * The schema ops, on the verification's model (sdk/README.md, "cluster"):
+     *   {"op": "snapshot", "cluster", "database", "ignore": [..], "exclude_schemas": [..],
+     *    "data": bool} -> the snapshot of that database (its schema kinds, and data when asked);
+     *   {"op": "compare", "a": {"cluster", "database"} | {"snapshot": {...}}, "b": ..., "ignore",
+     *    "exclude_schemas", "data", "missing": "...", "added": "..."} -> {"equal": bool,
+     *    "count": N, "differences": [{"kind","object","noun","what","text","fields":[{"field",
+     *    "before","after"}]}]}.
      */
     int32_t (*cluster)(pgorch_call* call, const char* request_json, const char** response_json);
 
