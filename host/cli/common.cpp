@@ -55,32 +55,6 @@ static Expected<fs::path> find_scenario(const std::string& arg) {
                          : "You must input the scenario name or a folder holding conf.yaml, for example: " + list + ".");
 }
 
-// Each upgrade step plugin's own validate callback, with the step's options and the scenario
-// folder, for what only the plugin can check before anything runs (the migrate step's folder of
-// deltas). A refusal that starts with `option "KEY"` points at that option, else at the step.
-static void validate_steps(const scenario::Scenario& sc, plugins::Registry& registry, scenario::Diagnostics& diag) {
-    for (std::size_t i = 0; i < sc.steps.size(); ++i) {
-        const auto& st = sc.steps[i];
-        plugins::Plugin* p = registry.find(plugins::Kind::step, st.type.value);
-        if (!p || !p->has(plugins::Callback::validate)) continue;
-        boost::json::object options;
-        for (const auto& [k, v] : st.args) options[k] = v.value;
-        plugins::ServiceProvider offline;  // nothing runs yet: no cluster, no command
-        boost::json::object input{{"options", std::move(options)}, {"scenario_dir", sc.dir.string()},
-                                  {"step", boost::json::object{{"index", i + 1}, {"type", st.type.value}}}};
-        plugins::CallOutcome out = p->call(plugins::Callback::validate, offline, input);
-        if (out.ok()) continue;
-        SourceLocation where = st.where;
-        if (out.error.rfind("option \"", 0) == 0) {
-            std::string key = out.error.substr(8, out.error.find('"', 8) - 8);
-            if (auto it = st.args.find(key); it != st.args.end()) where = it->second.where;
-        }
-        Error e = Error::of(out.status == PGORCH_ERR_ENVIRONMENT ? errors::Code::environment : errors::Code::plugin_input,
-                            "step " + std::to_string(i + 1) + " (" + st.type.value + "): " + out.error);
-        diag.errors.push_back(e.at(where));
-    }
-}
-
 Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Registry& registry, bool bless) {
     auto dir = find_scenario(arg);
     if (!dir) return dir.error();
@@ -89,7 +63,6 @@ Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Regi
     if (diag.ok()) {
         scenario::RegistryCatalog catalog(registry);
         scenario::validate_against_plugins(sc, catalog, diag);
-        if (diag.ok()) validate_steps(sc, registry, diag);
     }
     for (const auto& w : diag.warnings)
         std::cerr << for_terminal((w.where ? w.where->str() + ": " : "") + "warning: " + w.message +

@@ -277,6 +277,8 @@ RunOutcome run_perf(RunContext& ctx) {
     report::PerfResults results;
     results.scenario = sc.name;
     results.scenario_dir = sc.dir;
+    results.plan_plugin = scenario::perf_check_key(sdk::PerfCheck::plan).plugin;
+    results.timing_plugin = scenario::perf_check_key(sdk::PerfCheck::timing).plugin;
     std::vector<std::string> plan_lines;
     run_targets(ctx, plugins, results.targets, plan_lines);
     if (ctx.options.dry_run) {

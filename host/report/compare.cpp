@@ -30,13 +30,13 @@ const T* find_query(const TargetResult& t, const std::string& name, const std::s
 
 // Plans side by side: they differ when their normalized texts do (or one did not run).
 ComparedRow explain_row(const std::vector<const TargetResult*>& ts, const std::string& name, const std::string& query) {
-    ComparedRow row{name, "explain", query, {}, false, {}};
+    ComparedRow row{name, sdk::PerfCheck::plan, query, {}, false, {}};
     std::vector<std::string> normalized;
     for (const TargetResult* t : ts) {
         const ExplainResult* x = find_query(*t, name, query, &CaseResult::explain);
         std::string plan = x ? detail_text(x->detail, "actual") : "";
         if (plan.empty()) {
-            row.values.push_back({x ? x->result : "not run", ""});
+            row.values.push_back({sdk::to_string(x ? x->verdict : sdk::PlanVerdict::not_run), ""});
             normalized.emplace_back();
             continue;
         }
@@ -53,14 +53,14 @@ ComparedRow explain_row(const std::vector<const TargetResult*>& ts, const std::s
 
 // Timings side by side: they differ when the min..p95 ranges of two targets do not overlap.
 ComparedRow timing_row(const std::vector<const TargetResult*>& ts, const std::string& name, const std::string& query) {
-    ComparedRow row{name, "timing", query, {}, false, {}};
+    ComparedRow row{name, sdk::PerfCheck::timing, query, {}, false, {}};
     std::vector<TimingNumbers> nums;
     for (const TargetResult* t : ts) {
         const TimingResult* x = find_query(*t, name, query, &CaseResult::timing);
         TimingNumbers n = x ? timing_numbers(*x) : TimingNumbers{};
         nums.push_back(n);
         row.values.push_back({n.known ? format_ms(n.median) + " (" + format_ms(n.min) + " .. " + format_ms(n.p95) + ")"
-                                      : (x ? x->result : "not run"),
+                                      : sdk::to_string(x ? x->verdict : sdk::TimingVerdict::not_run),
                               ""});
     }
     bool all = std::all_of(nums.begin(), nums.end(), [](const TimingNumbers& n) { return n.known; });
@@ -85,7 +85,7 @@ ComparedRow timing_row(const std::vector<const TargetResult*>& ts, const std::st
 DistroComparison compare_major(const std::string& major, const std::vector<const TargetResult*>& ts) {
     DistroComparison c;
     c.major = major;
-    ComparedRow versions{"", "server version", "", {}, false, {}};
+    ComparedRow versions{"", sdk::PerfCheck::none, "", {}, false, {}};
     for (const TargetResult* t : ts) {
         c.targets.push_back(target_label(*t));
         versions.values.push_back({t->exact_version.empty() ? t->version : t->exact_version, ""});
@@ -123,7 +123,7 @@ json::object DistroComparison::to_json() const {
             if (!r.values[i].plan.empty()) v["plan"] = r.values[i].plan;
             vs.push_back(std::move(v));
         }
-        rs.push_back(json::object{{"case", r.case_name}, {"kind", r.kind}, {"query", r.query}, {"values", std::move(vs)},
+        rs.push_back(json::object{{"case", r.case_name}, {"kind", r.kind()}, {"query", r.query}, {"values", std::move(vs)},
                                   {"differs", r.differs}, {"note", r.note}});
     }
     return {{"major", major}, {"targets", json::array(targets.begin(), targets.end())}, {"differences", differences()},

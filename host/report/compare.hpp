@@ -9,6 +9,8 @@
 
 #include "report/perf_results.hpp"
 
+#include <pgorch/step.hpp>
+
 #include <boost/json.hpp>
 
 #include <string>
@@ -24,11 +26,13 @@ struct ComparedValue {
 
 struct ComparedRow {
     std::string case_name;                // "" for the server version row
-    std::string kind;                     // "server version", "explain", "timing"
+    sdk::PerfCheck check = sdk::PerfCheck::none;  // plan, timing; none: the server version row
     std::string query;                    // as written in the scenario
     std::vector<ComparedValue> values;    // one per target of the comparison, in its order
     bool differs = false;
     std::string note;                     // why: "plans differ (3 lines)", "median 2.10x; ranges do not overlap"
+    // The row's kind as reports name it: the server version, a plan or a timing row.
+    std::string kind() const { return check == sdk::PerfCheck::none ? "server version" : sdk::to_string(check); }
 };
 
 struct DistroComparison {

@@ -167,14 +167,14 @@ void comparison(Page& p, const DistroComparison& c) {
     for (const auto& x : c.targets) t.headers.push_back(x);
     t.headers.emplace_back("difference");
     for (const ComparedRow& r : c.rows) {
-        std::vector<Cell> cells = {{r.case_name}, {r.kind + (r.query.empty() ? "" : " " + r.query)}};
+        std::vector<Cell> cells = {{r.case_name}, {r.kind() + (r.query.empty() ? "" : " " + r.query)}};
         for (const ComparedValue& v : r.values) cells.push_back({v.text});
         cells.push_back(r.differs ? Cell{"DIFFERS: " + r.note, Tone::bad} : Cell{"same: " + r.note, Tone::ok});
         t.rows.push_back(std::move(cells));
     }
     data_table(p, t);
     for (const ComparedRow& r : c.rows) {
-        if (r.kind != "explain" || r.values.empty()) continue;
+        if (r.check != sdk::PerfCheck::plan || r.values.empty()) continue;
         p.element("h3", r.case_name + " / " + r.query + ": " + r.note);
         p.open("table");
         p.open("tr");

@@ -1,8 +1,6 @@
 // JUnit XML for CI: the results as suites and test cases, written with Poco's XMLWriter.
 #include "report/junit.hpp"
 
-#include "scenario/perf_checks.hpp"
-
 #include <Poco/SAX/AttributesImpl.h>
 #include <Poco/XML/XMLWriter.h>
 #include <fmt/format.h>
@@ -86,8 +84,8 @@ Suite perf_suite(const PerfResults& r, const TargetResult& t, const ReportMeta& 
         s.properties.emplace_back("performance_coefficient", fmt::format("{}", meta.performance_coefficient));
     const std::string target_class = segment(r.scenario) + "." + segment(s.name);
     // A failure's type names the perf check plugin that ran the query.
-    const std::string plan_check(scenario::perf_check_key(sdk::PerfCheck::plan).plugin);
-    const std::string timing_check(scenario::perf_check_key(sdk::PerfCheck::timing).plugin);
+    const std::string& plan_check = r.plan_plugin;
+    const std::string& timing_check = r.timing_plugin;
     if (t.error) {
         TestCase c = make(target_class, "set up " + s.name, 0);
         set(c, t.error->code == ExitCode::interrupted ? TestCase::Outcome::skipped : TestCase::Outcome::error,

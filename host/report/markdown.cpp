@@ -60,14 +60,14 @@ std::string comparison(const DistroComparison& c) {
     rule.emplace_back("---");
     out += row(headers) + row(rule);
     for (const ComparedRow& r : c.rows) {
-        std::vector<std::string> cells = {markdown_escape(r.case_name), markdown_escape(r.kind + (r.query.empty() ? "" : " " + r.query))};
+        std::vector<std::string> cells = {markdown_escape(r.case_name), markdown_escape(r.kind() + (r.query.empty() ? "" : " " + r.query))};
         for (const ComparedValue& v : r.values) cells.push_back(markdown_escape(v.text));
         cells.push_back(r.differs ? "**DIFFERS: " + markdown_escape(r.note) + "**" : "same (" + markdown_escape(r.note) + ")");
         out += row(cells);
     }
     out += "\n";
     for (const ComparedRow& r : c.rows) {
-        if (r.kind != "explain" || r.values.empty()) continue;
+        if (r.check != sdk::PerfCheck::plan || r.values.empty()) continue;
         out += "### " + markdown_escape(r.case_name + " / " + r.query + ": " + r.note) + "\n\n";
         if (!r.differs) {
             out += fenced(r.values.front().plan, "text") + "\n";

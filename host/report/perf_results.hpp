@@ -98,6 +98,9 @@ struct PerfResults {
     std::vector<std::string> expected_differences; // vs expected/conf.yaml ("" when none compared)
     bool compared_with_expected = false;
     double duration_ms = 0;
+    // The step plugins that ran the plan and the timing checks (scenario/perf_checks.hpp): a
+    // JUnit failure's type names them.
+    std::string plan_plugin, timing_plugin;
 };
 
 // `results/conf.yaml` as text: test_results: - test_version (quoted string), test_edition,

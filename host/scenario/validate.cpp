@@ -11,6 +11,7 @@
 #include <pgorch/util.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace pgorch::scenario {
@@ -40,7 +41,8 @@ private:
     void distro_validate();
     // The plugin's validate callback; its refusal becomes an error at `where` prefixed with `what`.
     void call_validate(plugins::Kind kind, const std::string& name, const json::object& input,
-                       const SourceLocation& where, const std::string& what);
+                       const SourceLocation& where, const std::string& what,
+                       const std::map<std::string, SourceLocation>& option_places = {});
 
     Scenario& s_;
     const PluginCatalog& c_;
@@ -86,11 +88,19 @@ void Checker::args(const ArgMap& args, std::string_view where) {
     }
 }
 
+// A refusal that starts with `option "KEY"` is reported at that option when `option_places` has
+// it, else at `where`. The plugin's status gives the code (a catalog code it names in its message
+// wins).
 void Checker::call_validate(plugins::Kind kind, const std::string& name, const json::object& input,
-                            const SourceLocation& where, const std::string& what) {
-    // The plugin's status gives the code (a catalog code it names in its message wins).
-    if (auto refused = c_.validate(kind, name, input))
-        error(where, error_of_status(refused->status, refused->message, errors::Code::plugin_input, what + ": "));
+                            const SourceLocation& where, const std::string& what,
+                            const std::map<std::string, SourceLocation>& option_places) {
+    auto refused = c_.validate(kind, name, input);
+    if (!refused) return;
+    SourceLocation at = where;
+    const std::string& m = refused->message;
+    if (m.rfind("option \"", 0) == 0)
+        if (auto it = option_places.find(m.substr(8, m.find('"', 8) - 8)); it != option_places.end()) at = it->second;
+    error(at, error_of_status(refused->status, m, errors::Code::plugin_input, what + ": "));
 }
 
 // A step's type must be a step plugin; its args are that plugin's options, typed, then validated.
@@ -131,9 +141,14 @@ void Checker::step(UpgradeStep& st, size_t index) {
     const OptionOwner owner{plugins::Kind::step, type, "in step " + n, "step " + n + " (" + type + ")",
                             "Add it to the step, or under its \"args\".", st.where};
     st.options = check_options(*opts, raw, owner, s_.dir, d_);
-    if (d_.errors.size() == before)
-        call_validate(plugins::Kind::step, type, json::object{{"options", st.options}},
-                      st.args.empty() ? st.type.where : st.args.begin()->second.where, "step " + n + " (" + type + ")");
+    if (d_.errors.size() != before) return;
+    // With the scenario folder (relative paths) and the step's place in the chain; nothing runs.
+    std::map<std::string, SourceLocation> places;
+    for (const RawOption& r : raw) places.emplace(r.key, r.where);
+    const json::object input{{"options", st.options},
+                             {"scenario_dir", s_.dir.string()},
+                             {"step", json::object{{"index", index}, {"type", type}}}};
+    call_validate(plugins::Kind::step, type, input, st.where, "step " + n + " (" + type + ")", places);
 }
 
 // A plugin's options from the top-level `args: <name>: "--key=value ..."`, checked and typed.

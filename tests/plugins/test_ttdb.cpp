@@ -1,7 +1,7 @@
 // The ttdb distro plugin through the ABI, against a scripted exec service: what its validate
 // callback finds in a version, an edition and package files, and what provision refuses. Nexus
 // and real packages: tests/ttdb.
-#include "recording_provider.hpp"
+#include "support/fake_services.hpp"
 
 #include "plugins/registry.hpp"
 
@@ -18,18 +18,16 @@ namespace fs = std::filesystem;
 namespace {
 
 // dpkg --print-architecture answers amd64; dpkg-deb --field FILE Version the version of FILE.
-struct ScriptedDpkg : test::RecordingProvider {
+struct ScriptedDpkg : test::FakeServices {
     std::map<std::string, std::string> versions;
-    plugins::ServiceResult exec(std::string_view, const json::object& request) override {
-        exec_requests.push_back(request);
-        std::vector<std::string> argv;
-        for (const auto& a : request.at("argv").as_array()) argv.emplace_back(a.as_string());
-        std::string out;
-        int rc = 0;
-        if (argv.size() == 2 && argv[0] == "dpkg" && argv[1] == "--print-architecture") out = "amd64\n";
-        else if (argv.size() == 4 && argv[0] == "dpkg-deb" && versions.count(argv[2])) out = versions[argv[2]] + "\n";
-        else rc = 2;
-        return plugins::ServiceResult::ok(json::object{{"exit_code", rc}, {"stdout", out}, {"stderr", rc ? "no such file" : ""}});
+    ScriptedDpkg() {
+        on_exec = [this](const json::object& request) {
+            std::vector<std::string> argv;
+            for (const auto& a : request.at("argv").as_array()) argv.emplace_back(a.as_string());
+            if (argv.size() == 2 && argv[0] == "dpkg" && argv[1] == "--print-architecture") return exec_answer(0, "amd64\n");
+            if (argv.size() == 4 && argv[0] == "dpkg-deb" && versions.count(argv[2])) return exec_answer(0, versions[argv[2]] + "\n");
+            return exec_answer(2, "", "no such file");
+        };
     }
 };
 

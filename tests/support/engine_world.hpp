@@ -13,6 +13,7 @@
 #include "fake_runtime.hpp"
 #include "journal.hpp"
 #include "scenario/parser.hpp"
+#include "scenario/validate.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -114,6 +115,14 @@ public:
         REQUIRE(d.ok());
         ctx.scenario = &sc;
         return sc;
+    }
+    // Checks the scenario against the registry's plugins as `validate` and `run` do before
+    // anything runs: the plugins' options are typed (UpgradeStep::options ...) for the flows.
+    void validate() {
+        scenario::Diagnostics d;
+        scenario::validate_against_plugins(sc, scenario::RegistryCatalog(registry), d);
+        INFO((d.ok() ? std::string() : d.errors.front().str()));
+        REQUIRE(d.ok());
     }
     // The fake cluster of that id (it must exist).
     FakeCluster& cluster(const std::string& id) {

@@ -80,8 +80,8 @@ public:
         note("use_install " + install.version);
         spec_.install = install;
     }
-    Expected<cluster::SqlResult> sql(const std::string& database, const std::string& text, double = 0,
-                                     bool = false) override {
+    Expected<cluster::SqlResult> sql(const std::string& database, const std::string& text, double = 0, bool = false,
+                                     cluster::SqlDiagnostics* = nullptr) override {
         {
             std::lock_guard lk(mu_);
             statements.push_back(text);

@@ -165,14 +165,14 @@ case_differential() {
   res=$(results_of "$sc")
   local rows
   rows=$(json "$res/report.json" '"|".join(r["kind"] + " " + r["query"] + "=" + str(r["differs"]) for r in d["distribution_comparisons"][0]["rows"])')
-  [[ $rows == "server version =False|explain explain_query.sql=False|explain timing_query.sql=True|timing timing_query.sql="* ]] ||
+  [[ $rows == "server version =False|plan explain_query.sql=False|plan timing_query.sql=True|timing timing_query.sql="* ]] ||
     fail "report.json's comparison: $rows"
   [[ $(json "$res/report.json" 'd["distribution_comparisons"][0]["targets"]') == "['ttdb $SE_HI se', 'pgdg $PG_HI']" ]] ||
     fail "compared: $(json "$res/report.json" 'd["distribution_comparisons"][0]["targets"]')"
   grep -qF "## Distributions compared: major 15" "$res/report.md" || fail "report.md has no comparison"
-  grep -qE '^\| case_1 \| explain timing_query.sql \| .* \| \*\*DIFFERS: plans differ' "$res/report.md" ||
+  grep -qE '^\| case_1 \| plan timing_query.sql \| .* \| \*\*DIFFERS: plans differ' "$res/report.md" ||
     fail "report.md does not mark the plan that differs"
-  grep -qE '^\| case_1 \| explain explain_query.sql \| .* \| same \(same plan\)' "$res/report.md" || fail "report.md does not show the same plan as same"
+  grep -qE '^\| case_1 \| plan explain_query.sql \| .* \| same \(same plan\)' "$res/report.md" || fail "report.md does not show the same plan as same"
   grep -qF -- '-  ->  Index Scan using items_grp on public.items' "$res/report.md" || fail "report.md has no diff of the plans"
   grep -qF 'Distributions compared: major 15' "$res/report.html" || fail "report.html has no comparison"
   grep -qF '<span class="add">  -&gt;  Bitmap Heap Scan on public.items' "$res/report.html" ||

@@ -126,7 +126,9 @@ steps:
     db_version: '15.3'
 )");
     FakePlugin& swap = step(w, "swap", swap_install());
+    swap.option_specs = {plugins::OptionSpec{"level", PGORCH_OPT_INTEGER}};
     journal_verification(w);
+    w.validate();
 
     engine::RunOutcome out = engine::run_upgrade(w.ctx);
     INFO(w.journal.str());
@@ -155,7 +157,7 @@ steps:
     CHECK(in.at("to").at("version") == "15.2");
     CHECK(in.at("to").at("bindir") == "/fake/15.2/bin");
     CHECK(in.at("step") == json::object{{"index", 1}, {"type", "swap"}});
-    CHECK(in.at("options") == json::object{{"level", "3"}});
+    CHECK(in.at("options") == json::object{{"level", 3}});  // typed by the validation
     CHECK(in.at("artifact_prefix") == "steps/01-swap/");
     CHECK(in.at("scenario_dir") == json::value(w.scenario_dir.string()));
     CHECK(swap.inputs(Callback::run)[1].at("from").at("version") == "15.2");

@@ -26,7 +26,7 @@ TargetResult target(const std::string& db_type, const std::string& version, cons
 void plan(TargetResult& t, const std::string& query, const std::string& text) {
     ExplainResult x;
     x.query = query;
-    x.result = "match";
+    x.verdict = pgorch::sdk::PlanVerdict::match;
     x.detail = {{"actual", text}};
     t.cases[0].explain.push_back(x);
 }
@@ -34,8 +34,8 @@ void plan(TargetResult& t, const std::string& query, const std::string& text) {
 void timing(TargetResult& t, double min, double median, double p95) {
     TimingResult x;
     x.query = "q.sql";
-    x.result = "within expected";
-    x.status = "success";
+    x.verdict = pgorch::sdk::TimingVerdict::within;
+    x.success = true;
     x.detail = {{"limit_ms", 100.0}, {"stats", json::object{{"min", min}, {"median", median}, {"p95", p95}}}};
     t.cases[0].timing.push_back(x);
 }
@@ -60,7 +60,7 @@ TEST_CASE("distributions of one major are compared query by query, every differe
     CHECK(d.major == "15");
     CHECK(d.targets == std::vector<std::string>{"ttdb 15.20.0 se", "pgdg 15.20"});
     REQUIRE(d.rows.size() == 4);
-    CHECK((d.rows[0].kind == "server version" && !d.rows[0].differs));
+    CHECK((d.rows[0].kind() == "server version" && !d.rows[0].differs));
     CHECK((d.rows[1].query == "same.sql" && !d.rows[1].differs && d.rows[1].note == "same plan"));
     CHECK((d.rows[2].query == "other.sql" && d.rows[2].differs && d.rows[2].note == "plans differ (2 line(s))"));
     CHECK(d.rows[3].differs);
@@ -77,7 +77,7 @@ TEST_CASE("distributions of one major are compared query by query, every differe
 
     const std::string md = perf_markdown(r, {});
     CHECK(md.find("## Distributions compared: major 15") != std::string::npos);
-    CHECK(md.find("| case_1 | explain other.sql | 1 line(s) | 1 line(s) | **DIFFERS: plans differ (2 line(s))** |") != std::string::npos);
+    CHECK(md.find("| case_1 | plan other.sql | 1 line(s) | 1 line(s) | **DIFFERS: plans differ (2 line(s))** |") != std::string::npos);
     CHECK(md.find("-Index Scan using t_b on public.t\n+Bitmap Heap Scan on public.t") != std::string::npos);
     const std::string html = perf_html(r, {});
     CHECK(html.find("<span class=\"del\">Index Scan using t_b on public.t\n</span>") != std::string::npos);

@@ -57,6 +57,8 @@ PerfResults perf_fixture() {
     PerfResults r;
     r.scenario = "perf.demo";
     r.duration_ms = 4321;
+    r.plan_plugin = "explain";
+    r.timing_plugin = "timing";
     TargetResult a;
     a.db_type = "pgdg";
     a.version = "15.20";
@@ -220,6 +222,7 @@ TEST_CASE("perf JUnit XML counts tests, failures, errors and skipped", "[reports
     Poco::XML::Element* slow = testcase(*doc, "timing " + kHostile);
     REQUIRE(slow);
     CHECK(slow->getChildElement("failure")->getAttribute("message") == "median 300.000 ms exceeds the limit 100.000 ms");
+    CHECK(slow->getChildElement("failure")->getAttribute("type") == "timing");  // the plugin that ran it
     Poco::XML::Element* hook = testcase(*doc, "pre_hook pre_hook.sh");
     REQUIRE(hook);
     CHECK(hook->getChildElement("failure")->innerText() == "the sample data is missing\n");

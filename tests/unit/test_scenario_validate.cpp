@@ -355,7 +355,8 @@ TEST_CASE("step and distro options: doubled, mistyped, typed and validated per s
     validate_against_plugins(s, catalog, ok);
     CHECK(ok.ok());
     REQUIRE(catalog.calls.size() == 2);
-    CHECK(catalog.calls[0] == R"(step custom {"options":{"jobs":4,"check":false,"dirs":["a","b"],"ratio":5E-1}})");
+    CHECK(catalog.calls[0] ==
+          R"(step custom {"options":{"jobs":4,"check":false,"dirs":["a","b"],"ratio":5E-1},"scenario_dir":"","step":{"index":1,"type":"custom"}})");
     CHECK(catalog.calls[1] == R"(distro pgdg {"options":{"jobs":2,"key":"k"}})");
 
     // A refusal of the options alone is located at them.
