@@ -6,7 +6,7 @@ namespace pgorch::cli {
 namespace {
 
 const std::set<std::string> kCommands = {"run",      "validate", "list", "plugins",      "provision",
-                                         "versions", "gc",       "help", "explain-error"};
+                                         "versions", "gc",       "help", "explain-error", "compare"};
 
 // A command-line error (PGO-2001).
 Error bad_usage(std::string message, std::string hint = {}) {
@@ -33,8 +33,8 @@ Expected<Options> parse(const std::vector<std::string>& args) {
             if (o.command.empty()) {
                 if (!kCommands.count(a))
                     return bad_usage("unknown command \"" + a + "\"",
-                                     "Commands are run, validate, list, plugins, provision, versions, gc and "
-                                     "explain-error; see \"pgorch-host --help\".");
+                                     "Commands are run, validate, list, plugins, provision, versions, gc, "
+                                     "explain-error and compare; see \"pgorch-host --help\".");
                 o.command = a == "help" ? "" : a;
                 if (a == "help") o.help = true;
             } else {
@@ -60,6 +60,23 @@ Expected<Options> parse(const std::vector<std::string>& args) {
         else if (name == "--keep") o.keep = true;
         else if (name == "--json") o.json = true;
         else if (name == "--dry-run") o.dry_run = true;
+        else if (name == "--data") o.data = true;
+        else if (name == "-s" || name == "--silent") o.silent = true;
+        else if (name == "-p1" || name == "--pg_service1" || name == "-p2" || name == "--pg_service2" || name == "-i" ||
+                 name == "--ignore" || name == "--exclude-schema" || name == "--format" || name == "-o" || name == "--output") {
+            auto v = take();
+            if (!v) return v.error();
+            if (name == "-p1" || name == "--pg_service1") o.p1 = *v;
+            else if (name == "-p2" || name == "--pg_service2") o.p2 = *v;
+            else if (name == "-i" || name == "--ignore") o.ignore.push_back(*v);
+            else if (name == "--exclude-schema") o.exclude_schemas.push_back(*v);
+            else if (name == "-o" || name == "--output") o.output = *v;
+            else {
+                if (*v != "text" && *v != "json" && *v != "html")
+                    return bad_usage("--format must be text, json or html, not \"" + *v + "\"");
+                o.format = *v;
+            }
+        }
         else if (name == "--scenario") {  // the original tool's spelling: --scenario NAME
             auto v = take();
             if (!v) return v.error();
@@ -175,6 +192,28 @@ Prints what an error code means and the usual fix. CODE is how errors print it (
 number (2005) or its name (unknown_key). Without CODE: every code of the catalog, one a line.
 The catalog is sdk/errors.yaml; docs/errors.md lists it too.
 )";
+    if (command == "compare")
+        return R"(usage: pgorch-host compare [-p1] A [-p2] B [options]
+
+Compares the schemas of two databases on the model of pgorch's verification: tables, columns,
+constraints, views, sequences, indexes, triggers, functions and rules (pum's checker), and
+types, extensions, privileges, owners, comments, policies, publications, statistics,
+collations and storage parameters. Each difference names the object and the field:
+  column "public.items.price": default 0 -> 1
+A and B are libpq connection strings ("host=/tmp port=5432 dbname=app"), postgresql:// URIs
+or service names of pg_service.conf (as pum's -p1/-p2 take them).
+
+options:
+  -i, --ignore KIND[:NAME]   leave a kind (or objects of it, NAME a glob) out; repeatable
+  --exclude-schema SCHEMA    leave a schema (a name or a glob) out; repeatable
+  --data                     also compare the data: row counts and contents, sequence
+                             values, large objects
+  --format text|json|html    output format (default text); html is one self-contained page
+  -o, --output FILE          write there instead of the standard output
+  -s, --silent               print nothing: the exit code says it
+
+exit codes: 0 equal, 1 different, 2 invalid input, 3 a database cannot be reached
+)";
     if (command == "gc")
         return R"(usage: pgorch-host gc [--older-than AGE] [SCENARIO_DIR...] [--work-dir DIR] [--cache-dir DIR]
 
@@ -198,6 +237,7 @@ commands:
   versions [T [MAJOR]] what each method can provide here (exact versions, toolsets)
   gc [--older-than 7d] remove old run folders and cached versions no scenario names
   explain-error CODE   what an error code (error[PGO-2005]) means and the usual fix
+  compare A B          compare the schemas of two databases (exit 1 on a difference)
 
 options:
   -v, --verbose        more output (-vv for trace)

@@ -14,7 +14,7 @@ namespace pgorch::cli {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string command;                 // run, validate, list, plugins, provision, versions, gc ("" = none)
+    std::string command;                 // run, validate, list, plugins, provision, versions, gc, compare ("" = none)
     std::vector<std::string> operands;   // positional arguments after the command
     int verbosity = 0;                   // -q: -1, -v: 1, -vv: 2
     bool color = true;
@@ -35,6 +35,14 @@ struct Options {
     fs::path junit_file;                  // run --junit FILE
     bool dry_run = false;                 // run --dry-run
     std::string older_than = "7d";        // gc --older-than AGE
+    // compare
+    std::string p1, p2;                   // -p1 / -p2 (pum's checker), else the two operands
+    std::vector<std::string> ignore;      // --ignore / -i KIND[:NAME]
+    std::vector<std::string> exclude_schemas;  // --exclude-schema SCHEMA
+    bool data = false;                    // --data
+    bool silent = false;                  // -s / --silent
+    std::string format = "text";          // --format text|json|html
+    fs::path output;                      // -o / --output FILE
 };
 
 // Parses argv (without argv[0]). Options may come before or after the command.

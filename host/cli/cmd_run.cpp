@@ -6,6 +6,7 @@
 #include "scenario/locate.hpp"
 #include "scenario/parser.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <pgorch/distro.hpp>
@@ -107,16 +108,21 @@ int cmd_list(const Options& o) {
     return 0;
 }
 
-// The offers of one distro as a table, then the methods that could not list.
+// The offers of one distro as a table (with an EDITION column when the distro has editions, ttdb),
+// then the methods that could not list.
 static void print_listing(const std::string& name, const boost::json::object& listing) {
     std::cout << name << ":\n";
-    std::printf("  %-10s %-10s %-8s %s\n", "VERSION", "METHOD", "TOOLSET", "CACHED");
     auto offers = sdk::VersionListing::from_json(listing).offers;
-    std::stable_sort(offers.begin(), offers.end(),
-                     [](const auto& a, const auto& b) { return sdk::compare_versions(a.version, b.version) > 0; });
+    const bool editions = std::any_of(offers.begin(), offers.end(), [](const auto& x) { return !x.edition.empty(); });
+    auto edition = [&](const std::string& e) { return editions ? fmt::format("{:<10} ", e) : std::string(); };
+    std::printf("  %-10s %s%-10s %-8s %s\n", "VERSION", edition("EDITION").c_str(), "METHOD", "TOOLSET", "CACHED");
+    std::stable_sort(offers.begin(), offers.end(), [](const auto& a, const auto& b) {
+        int c = sdk::compare_versions(a.version, b.version);
+        return c != 0 ? c > 0 : a.edition < b.edition;
+    });
     for (const auto& x : offers)
-        std::printf("  %-10s %-10s %-8s %s\n", x.version.c_str(), x.method.c_str(), x.full ? "full" : "server",
-                    x.cached ? "yes" : ("no (" + x.cost + ")").c_str());
+        std::printf("  %-10s %s%-10s %-8s %s\n", x.version.c_str(), edition(x.edition).c_str(), x.method.c_str(),
+                    x.full ? "full" : "server", x.cached ? "yes" : ("no (" + x.cost + ")").c_str());
     if (offers.empty()) std::cout << "  (nothing)\n";
     for (const auto& p : sdk::VersionListing::from_json(listing).problems)
         std::cout << "  could not list" << (p.method.empty() ? "" : " " + p.method) << ": " << p.reason << "\n";
@@ -160,9 +166,9 @@ int cmd_provision(const Options& o, std::atomic<bool>& cancel) {
     if (o.json) {
         std::cout << boost::json::serialize(install->to_json()) << "\n";
     } else {
-        std::cout << "version:         " << install->version << "\n"
-                  << "distro:          " << install->distro << (install->edition.empty() ? "" : " " + install->edition)
-                  << "\n"
+        std::cout << "version:         " << install->version << "\n";
+        if (install->server() != install->version) std::cout << "server version:  " << install->server() << "\n";
+        std::cout << "distro:          " << install->distro << (install->edition.empty() ? "" : " " + install->edition) << "\n"
                   << "method:          " << install->method << "\n"
                   << "bindir:          " << install->bindir.string() << "\n"
                   << "libdir:          " << install->libdir.string() << "\n"

@@ -16,6 +16,7 @@ int cmd_plugins(const Options& o);
 int cmd_provision(const Options& o, std::atomic<bool>& cancel);
 int cmd_versions(const Options& o, std::atomic<bool>& cancel);
 int cmd_gc(const Options& o);
+int cmd_compare(const Options& o);
 int cmd_explain_error(const Options& o);
 
 // What explain-error prints for one code: the code, its name and exit code, the meaning and

@@ -72,7 +72,7 @@ Expected<scenario::Scenario> load_scenario(const std::string& arg, plugins::Regi
     if (!diag.ok()) {  // with the first error's code
         return Error::of(diag.errors.front().id(),
                          std::to_string(diag.errors.size()) + " error" + (diag.errors.size() == 1 ? "" : "s") +
-                             " in scenario \"" + dir->filename().string() + "\"",
+                             " in scenario \"" + (dir->has_filename() ? *dir : dir->parent_path()).filename().string() + "\"",
                          "Fix the manifest and run \"pgorch-host validate\" again; nothing was run.");
     }
     return sc;

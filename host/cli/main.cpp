@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         else if (o.command == "provision") rc = cli::cmd_provision(o, g_cancel);
         else if (o.command == "versions") rc = cli::cmd_versions(o, g_cancel);
         else if (o.command == "gc") rc = cli::cmd_gc(o);
+        else if (o.command == "compare") rc = cli::cmd_compare(o);
         else if (o.command == "explain-error") rc = cli::cmd_explain_error(o);
     } catch (const std::exception& e) {
         // A bug, not a user error: say so plainly.

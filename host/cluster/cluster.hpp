@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,24 @@ struct SqlResult {
     std::vector<std::vector<std::optional<std::string>>> rows;  // text values, nullopt = NULL
     std::string command;          // command tag, e.g. "SELECT 3"
     double duration_ms = 0;
+    boost::json::object to_json() const;
+};
+
+// What the server said besides a statement's result: the fields of its error, when it failed,
+// and every message it sent while the statement ran (RAISE NOTICE, warnings; LOG lines too when
+// the session set client_min_messages = log).
+struct SqlDiagnostics {
+    struct Notice {
+        std::string severity;     // "NOTICE", "WARNING", "LOG" ...
+        std::string message;      // the primary message
+        std::string detail;
+    };
+    std::string sqlstate;         // the error's SQLSTATE ("42601"), "" without an error
+    std::string message;          // its primary message
+    std::string detail, hint, context;
+    long position = 0;            // PG_DIAG_STATEMENT_POSITION: characters from 1 in the sent text, 0 when none
+    std::vector<Notice> notices;
+    // {"sqlstate", "position", "detail", "hint", "context"} (set fields only) and "notices".
     boost::json::object to_json() const;
 };
 
@@ -64,9 +83,11 @@ public:
     // next call on the same database (a warm backend: what timing measurements need); without it,
     // the session (new, or kept by an earlier call) is closed afterwards, so an idle pgorch session
     // never blocks a script's DROP DATABASE. stop() and use_install() close every session.
-    // duration_ms covers the statement only, not the connection.
+    // duration_ms covers the statement only, not the connection. `diagnostics`, when given,
+    // receives the notices the server sent and, on an error, its fields (position, SQLSTATE ...).
     virtual Expected<SqlResult> sql(const std::string& database, const std::string& sql,
-                                    double timeout_s = 0, bool keep_session = false) = 0;
+                                    double timeout_s = 0, bool keep_session = false,
+                                    SqlDiagnostics* diagnostics = nullptr) = 0;
     // Closes every session kept by sql(..., keep_session = true).
     virtual void close_sessions() = 0;
     // libpq keyword/value connection string for a database.
@@ -79,10 +100,15 @@ public:
     virtual boost::json::object info() const = 0;
 };
 
+// Makes the Cluster object of a complete spec (datadir and port chosen) whose unix socket goes
+// in `socket_dir`. The default makes a PgCluster; the engine's unit tests make fakes.
+using ClusterFactory = std::function<std::unique_ptr<Cluster>(runtime::Runtime& rt, const fs::path& run_dir,
+                                                              ClusterSpec spec, fs::path socket_dir)>;
+
 // Creates clusters on a runtime under a run folder; stops every one it started on destruction.
 class ClusterManager {
 public:
-    ClusterManager(runtime::Runtime& rt, fs::path run_dir);
+    ClusterManager(runtime::Runtime& rt, fs::path run_dir, ClusterFactory factory = {});
     ~ClusterManager();
     // Registers a new cluster: id checked (letters, digits, ".", "_", "-"; unique), datadir and
     // socket folder chosen, a free port when spec.port is 0. Nothing runs: call init() next.

@@ -32,6 +32,7 @@ json::object Install::to_json() const {
     l.distro = distro;
     l.version = version;
     l.major = major;
+    l.server_version = server_version;
     l.edition = edition;
     l.method = method;
     l.bindir = bindir.string();
@@ -62,6 +63,7 @@ Expected<Install> Install::from_json(const json::value& v) {
     in.distro = l.distro;
     in.version = l.version;
     in.major = l.major;
+    in.server_version = l.server_version;
     in.edition = l.edition;
     in.method = l.method;
     in.bindir = l.bindir;

@@ -19,8 +19,9 @@ namespace fs = std::filesystem;
 
 struct Install {
     std::string distro;            // "pgdg"
-    std::string version;           // exact, as the binaries report it: "15.20"
+    std::string version;           // exact, the distribution's own: "15.20" (pgdg), "15.20.0" (ttdb)
     std::string major;             // "15"
+    std::string server_version;    // what the server reports when the distro numbers otherwise ("" = version)
     std::string edition;           // "" for pgdg
     fs::path bindir, libdir, sharedir;
     uint32_t catalog_version = 0;  // CATALOG_VERSION_NO, from pg_controldata or the headers
@@ -36,6 +37,8 @@ struct Install {
     bool full() const;
     // "full" or "server".
     std::string toolset() const;
+    // The PostgreSQL version its server runs (SHOW server_version): server_version, else version.
+    const std::string& server() const { return server_version.empty() ? version : server_version; }
     // "pgdg 15.20 (deb)": how reports and messages name this installation.
     std::string label() const;
 

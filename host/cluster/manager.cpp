@@ -14,13 +14,19 @@ namespace pgorch::cluster {
 struct ClusterManager::Impl {
     runtime::Runtime& rt;
     fs::path run_dir;
+    ClusterFactory factory;
     std::mutex mu;
-    std::vector<std::unique_ptr<PgCluster>> clusters;
+    std::vector<std::unique_ptr<Cluster>> clusters;
     std::map<std::string, fs::path> short_sockets;  // id -> fallback socket folder under /tmp
 };
 
-ClusterManager::ClusterManager(runtime::Runtime& rt, fs::path run_dir)
-    : impl_(new Impl{rt, std::move(run_dir), {}, {}, {}}) {}
+ClusterManager::ClusterManager(runtime::Runtime& rt, fs::path run_dir, ClusterFactory factory)
+    : impl_(new Impl{rt, std::move(run_dir), std::move(factory), {}, {}, {}}) {
+    if (!impl_->factory)
+        impl_->factory = [](runtime::Runtime& r, const fs::path& dir, ClusterSpec spec, fs::path sock) {
+            return std::unique_ptr<Cluster>(std::make_unique<PgCluster>(r, dir, std::move(spec), std::move(sock)));
+        };
+}
 
 ClusterManager::~ClusterManager() {
     stop_all();
@@ -58,8 +64,8 @@ Expected<Cluster*> ClusterManager::create(ClusterSpec spec) {
         impl_->short_sockets[spec.id] = sock;
         spdlog::debug("cluster \"{}\": socket folder path too long, using {}", spec.id, sock.string());
     }
-    impl_->clusters.push_back(std::make_unique<PgCluster>(impl_->rt, impl_->run_dir, std::move(spec), sock));
-    return static_cast<Cluster*>(impl_->clusters.back().get());
+    impl_->clusters.push_back(impl_->factory(impl_->rt, impl_->run_dir, std::move(spec), sock));
+    return impl_->clusters.back().get();
 }
 
 // Registers an existing data folder and points its settings at this run's port and socket.
@@ -70,9 +76,9 @@ Expected<Cluster*> ClusterManager::adopt(ClusterSpec spec) {
                               "\" is not a PostgreSQL data folder");
     auto c = create(std::move(spec));
     if (!c) return c;
-    auto* pc = static_cast<PgCluster*>(*c);
-    if (Status st = impl_->rt.make_dir(pc->socket_dir()); !st) return st.error();
-    if (Status st = pc->write_pgorch_conf(); !st) return st.error();
+    if (Status st = impl_->rt.make_dir((*c)->socket_dir()); !st) return st.error();
+    if (auto* pc = dynamic_cast<PgCluster*>(*c))  // a fake has no configuration to write
+        if (Status st = pc->write_pgorch_conf(); !st) return st.error();
     return c;
 }
 

@@ -1,5 +1,6 @@
 #include "cluster/pg_cluster.hpp"
 
+#include "cluster/libpq.hpp"
 #include "cluster/locale.hpp"
 
 #include <pgorch/cluster.hpp>
@@ -33,6 +34,25 @@ json::object SqlResult::to_json() const {
     }
     return json::object{{"columns", std::move(cols)}, {"rows", std::move(rs)}, {"command", command},
                         {"duration_ms", duration_ms}};
+}
+
+json::object SqlDiagnostics::to_json() const {
+    json::object o;
+    if (!sqlstate.empty()) o["sqlstate"] = sqlstate;
+    if (position > 0) o["position"] = position;
+    if (!detail.empty()) o["detail"] = detail;
+    if (!hint.empty()) o["hint"] = hint;
+    if (!context.empty()) o["context"] = context;
+    if (!notices.empty()) {
+        json::array a;
+        for (const auto& n : notices) {
+            json::object x{{"severity", n.severity}, {"message", n.message}};
+            if (!n.detail.empty()) x["detail"] = n.detail;
+            a.emplace_back(std::move(x));
+        }
+        o["notices"] = std::move(a);
+    }
+    return o;
 }
 
 // kill(pid, 0): EPERM still means the process exists.
@@ -331,7 +351,14 @@ Expected<PgCluster::Session> PgCluster::session(const std::string& database) {
         }
     }
     std::string ci = conninfo(database) + " connect_timeout=10";
-    Session conn(PQconnectdb(ci.c_str()), &PQfinish);
+    // The deleter forgets the session's statement_timeout: a new connection may get its address.
+    Session conn(PQconnectdb(ci.c_str()), [this](PGconn* c) {
+        {
+            std::lock_guard lock(timeouts_mu_);
+            timeouts_.erase(c);
+        }
+        PQfinish(c);
+    });
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
         long pid = postmaster_pid();
         if (started_ && !process_alive(pid)) return dead_error("postmaster is gone").error();
@@ -343,20 +370,66 @@ Expected<PgCluster::Session> PgCluster::session(const std::string& database) {
     return conn;
 }
 
+namespace {
+
+// Collects what the server sends during a statement into a SqlDiagnostics (or drops it).
+void receive_notice(void* arg, const PGresult* r) {
+    if (!arg) return;
+    auto field = [r](int code) {
+        const char* v = PQresultErrorField(r, code);
+        return std::string(v ? v : "");
+    };
+    static_cast<SqlDiagnostics*>(arg)->notices.push_back(
+        {field(PG_DIAG_SEVERITY_NONLOCALIZED), field(PG_DIAG_MESSAGE_PRIMARY), field(PG_DIAG_MESSAGE_DETAIL)});
+}
+
+// The fields of a failed statement's result.
+void read_error_fields(const PGresult* r, SqlDiagnostics& d) {
+    auto field = [r](int code) {
+        const char* v = r ? PQresultErrorField(r, code) : nullptr;
+        return std::string(v ? v : "");
+    };
+    d.sqlstate = field(PG_DIAG_SQLSTATE);
+    d.message = field(PG_DIAG_MESSAGE_PRIMARY);
+    d.detail = field(PG_DIAG_MESSAGE_DETAIL);
+    d.hint = field(PG_DIAG_MESSAGE_HINT);
+    d.context = field(PG_DIAG_CONTEXT);
+    std::string pos = field(PG_DIAG_STATEMENT_POSITION);
+    d.position = pos.empty() ? 0 : std::atol(pos.c_str());
+}
+
+}  // namespace
+
 Expected<SqlResult> PgCluster::sql(const std::string& database_in, const std::string& text, double timeout_s,
-                                   bool keep_session) {
+                                   bool keep_session, SqlDiagnostics* diagnostics) {
     const std::string database = database_in.empty() ? "postgres" : database_in;
     auto conn = session(database);
     if (!conn) return conn.error();
     PGconn* c = conn->get();
-    // The statement timeout is per call: set it (0 = none) before the statement, outside the clock.
-    std::string set_timeout =
-        "SET statement_timeout = " + std::to_string(timeout_s > 0 ? static_cast<long>(timeout_s * 1000) : 0);
-    PQclear(PQexec(c, set_timeout.c_str()));
+    // The statement timeout is per call: set it (0 = none) before the statement, outside the
+    // clock, unless this session already has it (a kept session: one round trip less per call).
+    // Only a SET made outside a transaction is remembered (a rollback would undo it); a
+    // statement that sets statement_timeout itself keeps it for the session, as in psql.
+    const long timeout_ms = timeout_s > 0 ? static_cast<long>(timeout_s * 1000) : 0;
+    bool timeout_set = false;
+    {
+        std::lock_guard lock(timeouts_mu_);
+        auto it = timeouts_.find(c);
+        timeout_set = it != timeouts_.end() && it->second == timeout_ms;
+    }
+    if (!timeout_set) {
+        std::string set_timeout = "SET statement_timeout = " + std::to_string(timeout_ms);
+        std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c, set_timeout.c_str()), &PQclear);
+        std::lock_guard lock(timeouts_mu_);
+        if (r && PQresultStatus(r.get()) == PGRES_COMMAND_OK && PQtransactionStatus(c) == PQTRANS_IDLE)
+            timeouts_[c] = timeout_ms;
+        else timeouts_.erase(c);
+    }
+    PQsetNoticeReceiver(c, receive_notice, diagnostics);
     auto started = std::chrono::steady_clock::now();
     std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(c, text.c_str()), &PQclear);
-    SqlResult out;
-    out.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const double duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    PQsetNoticeReceiver(c, receive_notice, nullptr);
     // A statement that left a failed transaction behind must not poison the kept session.
     if (PQtransactionStatus(c) == PQTRANS_INERROR) PQclear(PQexec(c, "ROLLBACK"));
     if (keep_session && PQstatus(c) == CONNECTION_OK) {
@@ -365,23 +438,15 @@ Expected<SqlResult> PgCluster::sql(const std::string& database_in, const std::st
     }
     ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
+        if (diagnostics) read_error_fields(res.get(), *diagnostics);
         std::string msg = res ? PQresultErrorMessage(res.get()) : PQerrorMessage(c);
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
         if (PQstatus(c) != CONNECTION_OK && !process_alive(postmaster_pid()))
             return dead_error("postmaster died during a statement").error();
         return Error::failed("cluster \"" + spec_.id + "\": sql failed: " + msg);
     }
-    out.command = PQcmdStatus(res.get());
-    int nf = PQnfields(res.get()), nt = PQntuples(res.get());
-    for (int col = 0; col < nf; ++col) out.columns.emplace_back(PQfname(res.get(), col));
-    for (int r = 0; r < nt; ++r) {
-        std::vector<std::optional<std::string>> row;
-        for (int col = 0; col < nf; ++col)
-            row.emplace_back(PQgetisnull(res.get(), r, col)
-                                 ? std::nullopt
-                                 : std::optional<std::string>(PQgetvalue(res.get(), r, col)));
-        out.rows.push_back(std::move(row));
-    }
+    SqlResult out = sql_result_of(res.get());
+    out.duration_ms = duration_ms;
     return out;
 }
 

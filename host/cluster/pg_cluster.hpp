@@ -57,7 +57,7 @@ public:
         spec_.install = install;
     }
     Expected<SqlResult> sql(const std::string& database, const std::string& sql, double timeout_s = 0,
-                            bool keep_session = false) override;
+                            bool keep_session = false, SqlDiagnostics* diagnostics = nullptr) override;
     void close_sessions() override;
     std::string conninfo(const std::string& database) const override;
     std::map<std::string, std::string> client_env() const override;
@@ -88,6 +88,8 @@ private:
     std::map<std::string, std::string> params_;
     std::mutex sessions_mu_;
     std::map<std::string, Session> sessions_;  // kept libpq sessions by database
+    std::mutex timeouts_mu_;                   // its own lock: a session's deleter takes it
+    std::map<const pg_conn*, long> timeouts_;  // the statement_timeout (ms) each live session has set
 };
 
 // Whether a process exists (also when it belongs to another user).

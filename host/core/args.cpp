@@ -2,8 +2,6 @@
 
 #include <pgorch/util.hpp>
 
-#include <algorithm>
-
 namespace pgorch {
 
 // The SDK's word splitting (plugins split their own option words with the same function).
@@ -12,19 +10,6 @@ Expected<std::vector<std::string>> split_args(std::string_view text) {
     sdk::WordsError e;
     if (!sdk::split_words(text, words, e)) return Error::invalid(std::move(e.message), std::move(e.hint));
     return words;
-}
-
-// Reads `--key=value` words the way distro plugins take their options.
-std::vector<std::pair<std::string, std::string>> option_pairs(const std::vector<std::string>& words) {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (std::string w : words) {
-        while (!w.empty() && w.front() == '-') w.erase(0, 1);
-        std::size_t eq = w.find('=');
-        std::string key = w.substr(0, eq);
-        std::replace(key.begin(), key.end(), '-', '_');
-        if (!key.empty()) out.emplace_back(key, eq == std::string::npos ? std::string("true") : w.substr(eq + 1));
-    }
-    return out;
 }
 
 // Quotes a word with single quotes when it holds characters a shell would interpret.

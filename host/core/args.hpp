@@ -17,10 +17,6 @@ namespace pgorch {
 // a trailing backslash is an Error (code invalid_input, no location: the caller adds it).
 Expected<std::vector<std::string>> split_args(std::string_view text);
 
-// Options words (`--methods=deb --apt-key=/k --verbose`) as key/value pairs: leading dashes
-// dropped, `-` in the key read as `_`, a word without `=` is "true"; a word with no key is skipped.
-std::vector<std::pair<std::string, std::string>> option_pairs(const std::vector<std::string>& words);
-
 // The reverse: one word quoted for a POSIX shell only when it needs it (for logs and reports).
 std::string quote_arg(std::string_view word);
 

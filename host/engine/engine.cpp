@@ -2,7 +2,6 @@
 #include "engine/engine.hpp"
 
 #include "cluster/cluster.hpp"
-#include "core/args.hpp"
 #include "core/log.hpp"
 #include "core/paths.hpp"
 #include "core/secret.hpp"
@@ -82,17 +81,23 @@ Expected<RunResources> make_resources(std::unique_ptr<runtime::Runtime> rt, plug
     return r;
 }
 
-// Options of the distro plugins from the scenario's `args: <distro>: "--key=value ..."` (e.g.
-// `pgdg: --methods=deb --apt_repository="deb http://... bookworm-pgdg main"`).
-void set_distro_options(const scenario::Scenario& sc, plugins::Registry& registry, Provisioner& provisioner) {
-    for (const auto& [name, text] : sc.args) {
-        if (!registry.find(plugins::Kind::distro, name)) continue;
-        auto words = split_args(text.value);
-        if (!words) continue;  // refused by validation already
-        boost::json::object o;
-        for (auto& [key, value] : option_pairs(*words)) o[key] = value;
-        provisioner.set_options(name, std::move(o));
-    }
+// The docker runtime's options from a scenario's `docker:` section (the image defaults to
+// pgorch's own base image); the scenario folder is shared with the container.
+runtime::DockerOptions docker_options(const scenario::DockerSettings& s, const fs::path& scenario_dir) {
+    runtime::DockerOptions o;
+    o.image = s.image ? s.image->value : "pgorch-debian:bookworm";
+    if (s.registry) o.registry = s.registry->value;
+    if (s.container_name) o.container_name = s.container_name->value;
+    // host_port/container_port are not mapped: the container uses the host network, where
+    // every cluster listens on 127.0.0.1 on a free port like in the local runtime.
+    if (!scenario_dir.empty()) o.shared_dirs.push_back(scenario_dir);
+    return o;
+}
+
+// Options of the distro plugins, typed by the validation (`args: <distro>: "--key=value ..."`,
+// e.g. `pgdg: --methods=deb --apt_repository="deb http://... bookworm-pgdg main"`).
+void set_distro_options(const scenario::Scenario& sc, Provisioner& provisioner) {
+    for (const auto& entry : sc.distro_options) provisioner.set_options(entry.first, entry.second);
 }
 
 // The runtime of a run: docker when asked (--runtime docker) or when the scenario has a docker:
@@ -115,7 +120,7 @@ Expected<std::unique_ptr<runtime::Runtime>> choose_runtime(const scenario::Scena
     spdlog::info("docker engine API {}: running in a container", *version);
     scenario::DockerSettings settings = sc.docker ? *sc.docker : scenario::DockerSettings{};
     if (!settings.image && target_image) settings.image = *target_image;
-    return runtime::make_docker_runtime(settings, run_id, run_dir, sc.dir);
+    return runtime::make_docker_runtime(docker_options(settings, sc.dir), run_id, run_dir);
 }
 
 // Creates a folder the service user can use (the run folder is shared with PostgreSQL).
@@ -205,12 +210,12 @@ Expected<std::unique_ptr<TargetScope>> open_target_scope(const RunContext& ctx, 
     std::string suffix = "-t" + std::to_string(index + 1);
     if (settings.container_name) settings.container_name->value += suffix;
     spdlog::info("db_params entry {} ({}): its own container of \"{}\"", index, target.db_version.value, image);
-    auto rt = runtime::make_docker_runtime(settings, ctx.run_id + suffix, ctx.run_dir, sc.dir);
+    auto rt = runtime::make_docker_runtime(docker_options(settings, sc.dir), ctx.run_id + suffix, ctx.run_dir);
     if (!rt) return rt.error();
     auto res = make_resources(std::move(*rt), *ctx.registry, ctx.options, ctx.run_dir, ctx.results_dir, sc.dir,
                               *ctx.cancel);
     if (!res) return res.error();
-    set_distro_options(sc, *ctx.registry, *res->provisioner);
+    set_distro_options(sc, *res->provisioner);
     auto scope = std::make_unique<ContainerScope>(std::move(*res));
     scope->watch(*ctx.cancel);
     RunResources& r = scope->resources();
@@ -253,7 +258,7 @@ RunOutcome run_scenario(const scenario::Scenario& sc, plugins::Registry& registr
     if (!rt) return {rt.error().code, rt.error().render(), {}};
     auto res = make_resources(std::move(*rt), registry, options, ctx.run_dir, ctx.results_dir, sc.dir, cancel);
     if (!res) return {res.error().code, res.error().render(), {}};
-    set_distro_options(sc, registry, *res->provisioner);
+    set_distro_options(sc, *res->provisioner);
     if (Status s = make_run_dirs(*res->runtime, {ctx.run_dir, ctx.run_dir / "clusters", ctx.run_dir / "logs",
                                                  ctx.results_dir});
         !s)
@@ -324,7 +329,7 @@ Expected<std::vector<std::string>> resolve_versions(const scenario::Scenario& sc
     Scratch s;
     if (Status st = open_scratch(s, registry, options, "validate", cancel); !st) return st.error();
     CancelWatcher watcher(cancel, *s.res->runtime);
-    set_distro_options(sc, registry, *s.res->provisioner);
+    set_distro_options(sc, *s.res->provisioner);
     ToolBroker broker(*s.res->provisioner, *s.res->runtime, s.dir / "tools");
     std::vector<std::string> lines;
     std::vector<VersionPlan> plans;

@@ -6,12 +6,12 @@
 #include "engine/services.hpp"
 #include "engine/version_plan.hpp"
 
-#include "core/args.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "plugins/registry.hpp"
 #include "report/perf_results.hpp"
 #include "report/write_reports.hpp"
+#include "scenario/perf_checks.hpp"
 
 #include <pgorch/options.hpp>
 #include <pgorch/perf_plan.hpp>
@@ -31,46 +31,24 @@
 namespace pgorch::engine {
 
 namespace json = boost::json;
+using perf::PerfCheckPlugin;
 using perf::PerfPlugins;
 
 namespace {
 
-// Options of a perf plugin from the scenario's `args: <plugin>: "--key=value ..."` (a word
-// without "=" is "true"; dashes in keys become underscores).
-Expected<json::object> plugin_options(const scenario::Scenario& sc, const std::string& plugin) {
-    json::object out;
-    auto it = sc.args.find(plugin);
-    if (it == sc.args.end()) return out;
-    auto words = split_args(it->second.value);
-    if (!words) return Error(words.error()).at(it->second.where);
-    for (std::string w : *words) {
-        while (!w.empty() && w.front() == '-') w.erase(0, 1);
-        std::size_t eq = w.find('=');
-        std::string key = w.substr(0, eq);
-        std::replace(key.begin(), key.end(), '-', '_');
-        if (key.empty())
-            return Error::invalid("\"" + plugin + "\" in args: an option has no name",
-                                  "Write options as --name=value.").at(it->second.where);
-        out[key] = eq == std::string::npos ? std::string("true") : w.substr(eq + 1);
-    }
-    return out;
-}
-
-// Finds a needed step plugin and checks the scenario's options with its validate callback.
-Status prepare_plugin(RunContext& ctx, const std::string& name, plugins::Plugin*& plugin, json::object& options) {
-    plugin = ctx.registry->find(plugins::Kind::step, name);
-    if (!plugin) return plugins::no_plugin(plugins::Kind::step, name);
-    auto o = plugin_options(*ctx.scenario, name);
-    if (!o) return o.error();
-    options = std::move(*o);
-    if (plugin->has(plugins::Callback::validate)) {
-        plugins::CallOutcome v = plugin->call(plugins::Callback::validate, *ctx.services, {{"options", options}});
-        if (!v.ok()) {
-            Error e = Error::of(errors::Code::bad_option_value, "\"" + name + "\" in args: " + v.error);
-            if (auto it = ctx.scenario->args.find(name); it != ctx.scenario->args.end()) e.at(it->second.where);
-            return e;
-        }
-    }
+// The plugin the table of scenario/perf_checks.hpp names for a perf check, from the registry; it
+// must declare that check's contract. Its options were typed (and its validate callback called)
+// by the validation.
+Status prepare_check(RunContext& ctx, const scenario::PerfCheckKey& key, PerfCheckPlugin& out) {
+    const std::string name(key.plugin);
+    out.plugin = ctx.registry->find(plugins::Kind::step, name);
+    if (!out.plugin) return plugins::no_plugin(plugins::Kind::step, name, "It runs the " + key.queries() + ".");
+    if (out.plugin->requirements().perf_check != key.check)
+        return Error::of(errors::Code::unknown_plugin, "step plugin \"" + name + "\" cannot run the " + key.queries() +
+                                                           ": it does not declare \"perf_check\": \"" +
+                                                           sdk::to_string(key.check) + "\"");
+    if (auto it = ctx.scenario->perf_check_options.find(name); it != ctx.scenario->perf_check_options.end())
+        out.options = it->second;
     return {};
 }
 
@@ -137,7 +115,7 @@ report::TargetResult not_run(const scenario::DbTarget& target, std::size_t i, co
     if (target.db_edition) r.edition = target.db_edition->value;
     r.cluster_id = perf::target_cluster_id(i, r.version);
     r.error = e;
-    spdlog::error("[{}] {}", r.cluster_id, e.message);
+    spdlog::error("[{}] {}", r.cluster_id, e.str());  // with file:line:column and the hint when it has them
     return r;
 }
 
@@ -173,8 +151,9 @@ void run_targets(RunContext& ctx, const PerfPlugins& plugins, std::vector<report
 
 // Writes the first expected file of each mismatching plan (once per file: a later target whose
 // plan differs from what was written stays a mismatch) and marks the blessed plans as matching.
-void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& results) {
-    const auto norm = sdk::PlanNormalization::parse(sdk::option_list(plugins.explain_options, "normalize"));
+void bless(RunContext& ctx, PerfPlugins& plugins, report::PerfResults& results) {
+    // The plan check's own normalization, so that a plan written once is not "blessed" again.
+    const auto norm = sdk::PlanNormalization::parse(sdk::option_list(plugins.plan.options, "normalize"));
     std::map<fs::path, std::string> written;
     for (report::TargetResult& t : results.targets)
         for (std::size_t ci = 0; ci < t.cases.size(); ++ci)
@@ -187,7 +166,7 @@ void bless(RunContext& ctx, const PerfPlugins& plugins, report::PerfResults& res
                 const scenario::FileRef& file = q.expected.front();
                 const std::string text(bless_text->as_string());
                 auto mark = [&] {
-                    x.result = "match";
+                    x.verdict = sdk::PlanVerdict::match;
                     x.matched_expected_file = file.as_written;
                     x.detail["blessed"] = true;
                 };
@@ -241,7 +220,7 @@ void print_console(const report::PerfResults& results) {
         for (const auto& c : t.cases) {
             for (const auto& x : c.explain) {
                 auto* d = x.detail.if_contains("diff");
-                if (x.result == "mismatch" && d && d->is_string())
+                if (x.verdict == sdk::PlanVerdict::mismatch && d && d->is_string())
                     out += fmt::format("\n{} {} / {} / {}: error[{}]: plan mismatch\n{}", t.db_type, t.version, c.name,
                                        x.query, errors::tag(errors::Code::plan_mismatch), std::string(d->as_string()));
                 else if (!x.error.empty())
@@ -291,19 +270,15 @@ RunOutcome run_perf(RunContext& ctx) {
         return outcome;
     };
     PerfPlugins plugins;
-    bool need_explain = false, need_timing = false;
-    for (const auto& c : sc.cases) {
-        need_explain |= !c.explain_queries.empty();
-        need_timing |= !c.timing_queries.empty();
-    }
-    if (need_explain)
-        if (Status st = prepare_plugin(ctx, "explain", plugins.explain, plugins.explain_options); !st) return fail(st.error());
-    if (need_timing)
-        if (Status st = prepare_plugin(ctx, "timing", plugins.timing, plugins.timing_options); !st) return fail(st.error());
+    for (const scenario::PerfCheckKey& key : scenario::kPerfChecks)
+        if (scenario::first_use(sc, key.check))
+            if (Status st = prepare_check(ctx, key, plugins.of(key.check)); !st) return fail(st.error());
 
     report::PerfResults results;
     results.scenario = sc.name;
     results.scenario_dir = sc.dir;
+    results.plan_plugin = scenario::perf_check_key(sdk::PerfCheck::plan).plugin;
+    results.timing_plugin = scenario::perf_check_key(sdk::PerfCheck::timing).plugin;
     std::vector<std::string> plan_lines;
     run_targets(ctx, plugins, results.targets, plan_lines);
     if (ctx.options.dry_run) {

@@ -97,7 +97,7 @@ report::ExplainResult TargetRun::explain(const scenario::ExplainQuery& q) {
     x.query = q.query.as_written;
     auto text = read_file(q.query.path);
     if (!text) {
-        x.result = "error";
+        x.verdict = sdk::PlanVerdict::error;
         x.error = "cannot read query file \"" + q.query.as_written + "\"";
         return x;
     }
@@ -106,22 +106,22 @@ report::ExplainResult TargetRun::explain(const scenario::ExplainQuery& q) {
     in.query_file = q.query.as_written;
     in.query = *text;
     for (const scenario::FileRef& e : q.expected) in.expected.push_back({e.as_written, e.path.string(), read_file(e.path)});
-    in.options = plugins.explain_options;
+    in.options = plugins.plan.options;
     in.bless = ctx.options.bless;
-    auto o = call(plugins.explain, in.to_json());
+    auto o = call(plugins.plan.plugin, in.to_json());
     if (!o) {
         x.error = "interrupted";
         return x;
     }
     if (!o->ok() || !o->result.is_object()) {
-        x.result = "error";
-        x.error = o->error.empty() ? "explain plugin gave no result" : o->error;
+        x.verdict = sdk::PlanVerdict::error;
+        x.error = o->error.empty() ? "plugin \"" + plugins.plan.plugin->name() + "\" gave no result" : o->error;
         spdlog::error("[{}] explain \"{}\": {}", cluster->id(), x.query, x.error);
         return x;
     }
     const sdk::PlanCheckResult r = sdk::PlanCheckResult::from_json(o->result);
     x.detail = o->result.as_object();
-    x.result = sdk::to_string(r.result);
+    x.verdict = r.result;
     x.matched_expected_file = r.matched_expected_file;
     return x;
 }
@@ -132,7 +132,7 @@ report::TimingResult TargetRun::timing(const scenario::TimingQuery& q) {
     t.query = q.query.as_written;
     auto text = read_file(q.query.path);
     if (!text) {
-        t.result = "error";
+        t.verdict = sdk::TimingVerdict::error;
         t.error = "cannot read query file \"" + q.query.as_written + "\"";
         return t;
     }
@@ -142,22 +142,22 @@ report::TimingResult TargetRun::timing(const scenario::TimingQuery& q) {
     in.query = *text;
     in.expected_time_ms = q.expected_time_ms;
     in.performance_coefficient = ctx.scenario->performance_coefficient;
-    in.options = plugins.timing_options;
-    auto o = call(plugins.timing, in.to_json());
+    in.options = plugins.timing.options;
+    auto o = call(plugins.timing.plugin, in.to_json());
     if (!o) {
         t.error = "interrupted";
         return t;
     }
     if (!o->ok() || !o->result.is_object()) {
-        t.result = "error";
-        t.error = o->error.empty() ? "timing plugin gave no result" : o->error;
+        t.verdict = sdk::TimingVerdict::error;
+        t.error = o->error.empty() ? "plugin \"" + plugins.timing.plugin->name() + "\" gave no result" : o->error;
         spdlog::error("[{}] timing \"{}\": {}", cluster->id(), t.query, t.error);
         return t;
     }
     const sdk::TimingCheckResult r = sdk::TimingCheckResult::from_json(o->result);
     t.detail = o->result.as_object();
-    t.result = sdk::to_string(r.result);
-    t.status = r.success ? "success" : "failure";
+    t.verdict = r.result;
+    t.success = r.success;
     return t;
 }
 
@@ -207,7 +207,7 @@ TargetResult run_target(RunContext& ctx, const scenario::DbTarget& target, std::
     out.db_type = target.db_type.empty() ? "pgdg" : target.db_type.value;
     out.written = target.db_version.value;
     out.version = install.version;
-    out.exact_version = install.version;
+    out.exact_version = install.server();
     out.install = install.to_json();
     if (target.db_edition) out.edition = target.db_edition->value;
     out.cluster_id = target_cluster_id(index, out.version);

@@ -6,6 +6,8 @@
 #include "engine/engine.hpp"
 #include "report/perf_results.hpp"
 
+#include <pgorch/step.hpp>
+
 #include <boost/json.hpp>
 
 #include <string>
@@ -14,12 +16,17 @@ namespace pgorch::plugins { class Plugin; }
 
 namespace pgorch::engine::perf {
 
-// What every target of the run shares.
+// A perf check plugin of the run: the one the table of scenario/perf_checks.hpp names for a
+// manifest key, found in the registry and declaring that check's contract.
+struct PerfCheckPlugin {
+    plugins::Plugin* plugin = nullptr;      // null when no case uses this check
+    boost::json::object options;            // its options, typed by the validation
+};
+
+// What every target of the run shares: a plugin per perf check contract.
 struct PerfPlugins {
-    plugins::Plugin* explain = nullptr;     // null when no case has explain queries
-    plugins::Plugin* timing = nullptr;      // null when no case has timing queries
-    boost::json::object explain_options;    // from the scenario's `args: explain:`
-    boost::json::object timing_options;     // from the scenario's `args: timing:`
+    PerfCheckPlugin plan, timing;
+    PerfCheckPlugin& of(sdk::PerfCheck check) { return check == sdk::PerfCheck::timing ? timing : plan; }
 };
 
 // The cluster id of the index-th target (0-based): "t1-15.20".

@@ -19,6 +19,15 @@ Error call_error(const std::string& db_type, const plugins::CallOutcome& out) {
 
 Error no_distro(const std::string& db_type) { return plugins::no_plugin(plugins::Kind::distro, db_type); }
 
+// The shared slot of `key` in `table`, created on first use (under the table's short lock).
+template <class Table, class K>
+auto slot_of(std::mutex& mu, Table& table, const K& key) {
+    std::lock_guard lk(mu);
+    auto& s = table[key];
+    if (!s) s = std::make_shared<typename Table::mapped_type::element_type>();
+    return s;
+}
+
 }  // namespace
 
 Provisioner::Provisioner(plugins::Registry& registry, plugins::ServiceProvider& services)
@@ -42,23 +51,24 @@ Expected<cluster::Install> Provisioner::provision(const std::string& db_type, co
 
 // Looks up the distro plugin and calls its provision callback once per key.
 Expected<cluster::Install> Provisioner::provision(const ProvisionRequest& rq) {
-    std::shared_ptr<Slot> slot;
-    {
-        std::lock_guard lk(mu_);
-        auto& s = slots_[Key{rq.db_type, rq.version, rq.edition, rq.method}];
-        if (!s) s = std::make_shared<Slot>();
-        slot = s;
-    }
-    std::lock_guard key_lock(slot->mu);
-    if (slot->done) return *slot->done;
     plugins::Plugin* p = registry_.find(plugins::Kind::distro, rq.db_type);
     if (!p) return no_distro(rq.db_type);
+    auto slot = slot_of(mu_, slots_, Key{rq.db_type, rq.version, rq.edition, rq.method});
+    return slot->get([&] { return call_provision(*p, rq); },
+                     [&]() -> Expected<cluster::Install> {
+                         return Error::of(errors::Code::plugin_failed, "distro \"" + rq.db_type + "\": its provision callback asked for " + rq.version +
+                                              ", the version it is providing (a provision service call on its own key)");
+                     });
+}
+
+// One provision call: the layout, with the distro and edition filled in when the plugin left them out.
+Expected<cluster::Install> Provisioner::call_provision(plugins::Plugin& p, const ProvisionRequest& rq) {
     sdk::ProvisionRequest request = rq;
     request.db_type.clear();  // the distro's own input does not name it
     request.options = options_of(rq.db_type);
     json::object input = request.to_json();
     auto t0 = std::chrono::steady_clock::now();
-    plugins::CallOutcome out = p->call(plugins::Callback::provision, services_, input);
+    plugins::CallOutcome out = p.call(plugins::Callback::provision, services_, input);
     if (!out.ok()) return call_error(rq.db_type, out);
     auto in = cluster::Install::from_json(out.result);
     if (!in) {
@@ -70,34 +80,43 @@ Expected<cluster::Install> Provisioner::provision(const ProvisionRequest& rq) {
     if (in->edition.empty()) in->edition = rq.edition;
     spdlog::info("provisioned {} {} via {} in {:.2f} s: {}", rq.db_type, in->version, in->method,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), in->bindir.string());
-    slot->done = *in;
-    return *in;
+    return in;
 }
 
 // Calls list_versions once per (db_type, major); concurrent callers of one key wait for the first.
 Expected<sdk::VersionListing> Provisioner::listing(const std::string& db_type, const std::string& major) {
     plugins::Plugin* p = registry_.find(plugins::Kind::distro, db_type);
     if (!p) return no_distro(db_type);
-    std::shared_ptr<std::pair<std::mutex, std::optional<sdk::VersionListing>>> slot;
-    {
-        std::lock_guard lk(mu_);
-        auto& s = listings_[{db_type, major}];
-        if (!s) s = std::make_shared<std::pair<std::mutex, std::optional<sdk::VersionListing>>>();
-        slot = s;
-    }
-    std::lock_guard key_lock(slot->first);
-    if (slot->second) return *slot->second;
+    auto slot = slot_of(mu_, listings_, std::pair{db_type, major});
+    return slot->get([&] { return call_listing(*p, db_type, major); },
+                     [&]() -> Expected<sdk::VersionListing> {
+                         return Error::of(errors::Code::plugin_failed, "distro \"" + db_type +
+                                              "\": its list_versions callback asked for its own listing");
+                     });
+}
+
+// One list_versions call; a plugin without the callback gives an empty listing with a problem.
+Expected<sdk::VersionListing> Provisioner::call_listing(plugins::Plugin& p, const std::string& db_type,
+                                                        const std::string& major) {
     sdk::VersionListing l;
-    if (!p->has(plugins::Callback::list_versions)) {
+    if (!p.has(plugins::Callback::list_versions)) {
         l.problems.push_back({"", "distro \"" + db_type + "\" cannot list its versions"});
-    } else {
-        const sdk::ListVersionsRequest request{major, options_of(db_type)};
-        plugins::CallOutcome out = p->call(plugins::Callback::list_versions, services_, request.to_json());
-        if (!out.ok()) return call_error(db_type, out);
-        l = sdk::VersionListing::from_json(out.result);
+        return l;
     }
-    slot->second = l;
-    return l;
+    const sdk::ListVersionsRequest request{major, options_of(db_type)};
+    plugins::CallOutcome out = p.call(plugins::Callback::list_versions, services_, request.to_json());
+    if (!out.ok()) return call_error(db_type, out);
+    return sdk::VersionListing::from_json(out.result);
+}
+
+Expected<sdk::DistroValidateResult> Provisioner::check(const std::string& db_type, sdk::DistroValidateRequest check) {
+    plugins::Plugin* p = registry_.find(plugins::Kind::distro, db_type);
+    if (!p) return no_distro(db_type);
+    if (!p->has(plugins::Callback::validate)) return sdk::DistroValidateResult{};
+    check.options = options_of(db_type);
+    plugins::CallOutcome out = p->call(plugins::Callback::validate, services_, check.to_json());
+    if (!out.ok()) return call_error(db_type, out);
+    return sdk::DistroValidateResult::from_json(out.result);
 }
 
 Expected<std::vector<std::string>> Provisioner::list_versions(const std::string& db_type) {

@@ -1,38 +1,32 @@
 #include "engine/secret_options.hpp"
 
-#include "core/args.hpp"
 #include "core/secret.hpp"
-
-#include <algorithm>
 
 namespace pgorch::engine {
 namespace {
 
-// True when the plugin declares `key` as a secret option.
-bool is_secret(const plugins::Plugin* p, std::string_view key) {
-    if (!p) return false;
-    const auto& opts = p->options();
-    return std::any_of(opts.begin(), opts.end(), [&](const plugins::OptionSpec& o) { return o.secret && o.key == key; });
+// Registers the value of each option `p` declares secret that `options` sets.
+void add_secrets(const plugins::Plugin* p, const boost::json::object& options) {
+    if (!p) return;
+    for (const plugins::OptionSpec& o : p->options()) {
+        const boost::json::value* v = o.secret ? options.if_contains(o.key) : nullptr;
+        if (!v) continue;
+        if (v->is_string()) secrets::add(std::string(v->as_string()));
+        else if (v->is_array())
+            for (const auto& item : v->as_array())
+                if (item.is_string()) secrets::add(std::string(item.as_string()));
+    }
 }
 
 }  // namespace
 
-// Walks the scenario's args maps against the plugins' declared options.
+// Walks the typed options of every plugin the scenario uses.
 void register_secret_options(const scenario::Scenario& sc, const plugins::Registry& registry) {
-    for (const auto& step : sc.steps) {
-        const plugins::Plugin* p = registry.find(plugins::Kind::step, step.type.value);
-        for (const auto& [key, value] : step.args)
-            if (is_secret(p, key)) secrets::add(value.value);
-    }
-    for (const auto& [name, value] : sc.args) {
-        if (is_secret(registry.find(plugins::Kind::step, name), name)) secrets::add(value.value);
-        const plugins::Plugin* distro = registry.find(plugins::Kind::distro, name);
-        if (!distro) continue;
-        auto words = split_args(value.value);
-        if (!words) continue;  // refused by validation already
-        for (const auto& [key, v] : option_pairs(*words))
-            if (is_secret(distro, key)) secrets::add(v);
-    }
+    for (const auto& step : sc.steps) add_secrets(registry.find(plugins::Kind::step, step.type.value), step.options);
+    for (const auto& entry : sc.perf_check_options)
+        add_secrets(registry.find(plugins::Kind::step, entry.first), entry.second);
+    for (const auto& entry : sc.distro_options)
+        add_secrets(registry.find(plugins::Kind::distro, entry.first), entry.second);
 }
 
 }  // namespace pgorch::engine

@@ -7,9 +7,8 @@
 namespace pgorch::engine {
 
 // Registers (core/secret.hpp) every value the scenario gives an option that its plugin flags
-// secret: a step's `args: {KEY: VALUE}` (KEY an option of the step's plugin), a top-level
-// `args: {PLUGIN: VALUE}` of a step plugin that declares an option PLUGIN, and the
-// `--key=value` words of a top-level `args: {DISTRO: "..."}` (key an option of that distro).
+// secret, from the options the validation typed: each step's, each perf check's and each
+// distro's (`args: {DISTRO: "--key=value ..."}`). A number or boolean is never a secret.
 void register_secret_options(const scenario::Scenario& sc, const plugins::Registry& registry);
 
 }  // namespace pgorch::engine

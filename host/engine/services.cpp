@@ -1,6 +1,8 @@
 #include "engine/services.hpp"
 
+#include "cluster/libpq.hpp"
 #include "core/files.hpp"
+#include "engine/schema_compare.hpp"
 
 #include <pgorch/cluster.hpp>
 #include <pgorch/distro.hpp>
@@ -93,16 +95,70 @@ ServiceResult RunServices::sql(std::string_view, const json::object& request) {
     cluster::Cluster* c = clusters_.find(id);
     if (!c) return ServiceResult::fail(PGORCH_ERR_INVALID, "sql: cluster \"" + id + "\" does not exist");
     auto* keep = request.if_contains("keep_session");
+    cluster::SqlDiagnostics diag;
     auto r = c->sql(str(request, "database", "postgres"), str(request, "sql"), num(request, "timeout_s", 0),
-                    keep && keep->is_bool() && keep->as_bool());
-    if (!r) return fail(r.error());
-    return ServiceResult::ok(r->to_json());
+                    keep && keep->is_bool() && keep->as_bool(), &diag);
+    json::object extra = diag.to_json();
+    if (!r) {
+        ServiceResult out = fail(r.error());
+        for (auto& [k, v] : extra) out.response.as_object()[k] = std::move(v);
+        return out;
+    }
+    json::object o = r->to_json();
+    if (auto* n = extra.if_contains("notices")) o["notices"] = std::move(*n);
+    return ServiceResult::ok(std::move(o));
 }
+
+namespace {
+
+// A runner on fresh sessions of a cluster, apart from the sessions a plugin keeps (a snapshot
+// pins its own settings, such as search_path, on every session it uses).
+SqlRunner fresh_runner(cluster::Cluster& c) {
+    return [&c](const std::string& db, const std::string& text) { return cluster::run_sql(c.conninfo(db), text); };
+}
+
+// One side of a comparison: {"cluster", "database"} (snapshotted now) or {"snapshot": {...}}
+// (what the snapshot op returned earlier).
+Expected<Snapshot> side_of(cluster::ClusterManager& clusters, const json::value* side, const VerifyRules& rules,
+                           const char* name) {
+    if (!side || !side->is_object()) return Error::invalid(std::string("cluster compare: \"") + name + "\" is missing");
+    const json::object& o = side->as_object();
+    if (auto* snap = o.if_contains("snapshot")) return Snapshot::from_json(*snap);
+    std::string id = str(o, "cluster");
+    cluster::Cluster* c = clusters.find(id);
+    if (!c) return Error::invalid(std::string("cluster compare: \"") + name + "\": cluster \"" + id + "\" does not exist");
+    return database_snapshot(fresh_runner(*c), str(o, "database", "postgres"), rules);
+}
+
+// The schema ops of the cluster service: "snapshot" (one database's schema model) and
+// "compare" (two databases, or a database and an earlier snapshot).
+ServiceResult schema_op(cluster::ClusterManager& clusters, const std::string& op, const json::object& request) {
+    auto options = SchemaCompareOptions::from_json(request);
+    if (!options) return fail(options.error());
+    auto rules = options->rules();
+    if (!rules) return fail(rules.error());
+    if (op == "snapshot") {
+        const json::value side = json::object{{"cluster", str(request, "cluster")}, {"database", str(request, "database", "postgres")}};
+        auto snap = side_of(clusters, &side, *rules, "cluster");
+        if (!snap) return fail(snap.error());
+        return ServiceResult::ok(snap->to_json());
+    }
+    auto a = side_of(clusters, request.if_contains("a"), *rules, "a");
+    if (!a) return fail(a.error());
+    auto b = side_of(clusters, request.if_contains("b"), *rules, "b");
+    if (!b) return fail(b.error());
+    Verdict v = compare(*a, *b, *rules, options->words);
+    tidy_comparison(v);
+    return ServiceResult::ok(comparison_json(v));
+}
+
+}  // namespace
 
 // Cluster control; every op but destroy answers with the cluster's info.
 ServiceResult RunServices::cluster(std::string_view plugin, const json::object& request) {
     const sdk::ClusterRequest rq = sdk::ClusterRequest::from_json(request);
     const std::string& op = rq.op;
+    if (op == "snapshot" || op == "compare") return schema_op(clusters_, op, request);
     const std::string& id = rq.cluster;
     auto install_of = [&]() -> Expected<cluster::Install> {
         if (!request.contains("install")) return Error::invalid("cluster " + op + ": \"install\" is missing");

@@ -37,7 +37,8 @@ public:
     void progress(std::string_view plugin, double fraction, std::string_view message) override;
     // {"argv","env","cwd","timeout_s","as":"postgres"|"invoker","stdin"} -> {"exit_code",...}
     plugins::ServiceResult exec(std::string_view plugin, const json::object& request) override;
-    // {"cluster","database","sql","timeout_s"} -> SqlResult::to_json()
+    // {"cluster","database","sql","timeout_s","keep_session"} -> SqlResult::to_json() with the
+    // server's "notices"; on an SQL error {"error", "sqlstate", "position", "detail", "hint", "context"}.
     plugins::ServiceResult sql(std::string_view plugin, const json::object& request) override;
     // {"op", "cluster", ...}: create {install, initdb_args, port?} (runs initdb), start {timeout_s},
     // stop {mode, timeout_s}, restart, status, info, use_install {install}, destroy,

@@ -175,12 +175,14 @@ Expected<std::vector<ToolBroker::Pick>> ToolBroker::picks(const VersionSlot& slo
             pool.emplace();
             std::set<std::string> seen;
             for (const VersionSlot* s : slots)
-                if (s->install && s->db_type == slot.db_type && own_full(*s->install) && seen.insert(s->install->version).second)
-                    pool->push_back({s->install->version, s->install->method, true, true, "cached"});
+                if (s->install && s->db_type == slot.db_type && s->edition == slot.edition && own_full(*s->install) &&
+                    seen.insert(s->install->version).second)
+                    pool->push_back({s->install->version, s->install->method, true, true, "cached", slot.edition});
             auto l = provisioner_.listing(slot.db_type);
             if (l)
                 for (const auto& o : l->offers)
-                    if (o.full && seen.insert(o.version).second) pool->push_back({o.version, o.method, false, o.cached, o.cost});
+                    if (o.full && o.serves(slot.edition) && seen.insert(o.version).second)
+                        pool->push_back({o.version, o.method, false, o.cached, o.cost, slot.edition});
         }
         bool older = false;
         auto i = choose_donor(t, sdk::major_of(slot.version), *pool, &older);
@@ -224,7 +226,7 @@ Status ToolBroker::complete(const std::vector<VersionSlot*>& slots) {
         if (p->empty()) continue;
         std::vector<std::pair<std::string, cluster::Install>> borrowed;
         for (const auto& pick : *p) {
-            auto donor = provisioner_.provision(ProvisionRequest{slot->db_type, pick.donor.version, "", {}, pick.donor.method, {}});
+            auto donor = provisioner_.provision(ProvisionRequest{slot->db_type, pick.donor.version, pick.donor.edition, {}, pick.donor.method, {}});
             if (!donor) {
                 Error e = donor.error();
                 e.message = fmt::format("{}: cannot provision {} {} to lend {}: {}", slot->role, slot->db_type,

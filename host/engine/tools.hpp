@@ -40,6 +40,7 @@ struct DonorCandidate {
     bool provisioned = false;   // an installation of this run already
     bool cached = false;
     std::string cost;           // download, build, local
+    std::string edition{};      // the distro's edition it belongs to ("" when the distro has none)
 };
 
 // The best donor of `tool` for a server of `server_major`, or nullopt when none is sound.

@@ -174,7 +174,7 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     in.from = current_->install().to_json();
     in.to = to;
     in.initdb_args = initdb_args_;
-    for (const auto& [k, v] : step.args) in.options[k] = v.value;
+    in.options = step.options;  // typed by the validation
     in.step_index = static_cast<int>(i + 1);
     in.step_type = step.type.value;
     in.work_dir = work_dir.string();
@@ -188,6 +188,15 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     verify_also_ = result.verify;
     res.metrics = result.metrics;
     res.logs.insert(res.logs.end(), result.logs.begin(), result.logs.end());
+    res.report = result.report;
+    res.details = result.details;
+    step_reason_ = result.expected_changes.reason;
+    step_databases_ = result.expected_changes.databases;
+    step_expected_.clear();
+    for (const auto& pat : result.expected_changes.patterns) {
+        if (Status st = check_verify_pattern(pat); st) step_expected_.push_back(pat);
+        else spdlog::warn("step {} ({}): expected change ignored: {}", i + 1, step.type.value, st.error().message);
+    }
     if (auto* d = res.metrics.if_contains("downtime_ms"); d && d->is_number()) res.downtime_ms = d->to_number<double>();
     if (auto* m = res.metrics.if_contains("mode"); m && m->is_string()) res.variant = std::string(m->as_string());
     if (!out.ok()) {
@@ -255,6 +264,9 @@ Status UpgradeChain::verify(size_t i, const Snapshot& before, const std::string&
     const std::string folder = step_folder(i, step.type.value);
     VerifyRules rules = rules_for(*ctx_.scenario, &step);
     rules.extensions_updated = extensions_updated_;
+    rules.step_expected = step_expected_;
+    rules.step_databases = step_databases_;
+    rules.step_reason = step_reason_;
     std::string server_version;
     Verdict v = check_cluster(*current_, before, target_version, rules, ctx_.results_dir / (folder + "snapshot-after.json"),
                               "", res, server_version);
@@ -313,6 +325,11 @@ Status UpgradeChain::run_step(size_t i) {
     auto next = call_plugin(i, install->to_json(), res);
     if (!next) return fail(next.error());
     current_ = *next;
+    // A step that keeps the version (migrate, stairway ...) leaves the cluster on the same
+    // binaries: it takes its slot's installation, which holds the tools the next step borrows
+    // for its old side (pg_upgrade's pg_controldata and pg_resetwal on a server-only build).
+    if (current_->install().version == install->version && current_->install().bindir != install->bindir)
+        current_->use_install(*install);
     res.cluster_after = current_->id();
     res.logs.push_back(current_->server_log().string());
 
@@ -321,7 +338,7 @@ Status UpgradeChain::run_step(size_t i) {
     if (Status s = run_scripts("verifier", sc.verifiers, folder, res.scripts); !s) return fail(s.error());
     if (Status s = run_scripts("verifier", step.verifiers, folder, res.scripts); !s) return fail(s.error());
     res.size_after = database_size();
-    if (Status s = verify(i, *before, install->version, res); !s) return fail(s.error());
+    if (Status s = verify(i, *before, install->server(), res); !s) return fail(s.error());
     res.verdict = "passed";
     spdlog::info("step {} ({}): passed, {} -> {}", i + 1, step.type.value, res.from_version, res.to_version);
     results_.steps.push_back(res);

@@ -3,7 +3,9 @@
 //
 // What a step plugin receives and returns is the SDK's StepInput and StepResult (pgorch/step.hpp;
 // plugins/step/README.md is the reference): the host writes the one and reads the other with the
-// same types the plugins use.
+// same types the plugins use. A result's expected_changes (what the step changes on purpose, a
+// migration) make those differences expected, with their reason; its report (sdk::StepReport)
+// goes into the human reports, its details into report.json.
 #pragma once
 
 #include "engine/engine.hpp"
@@ -92,6 +94,9 @@ private:
     cluster::Cluster* current_ = nullptr;
     std::vector<std::string> verify_also_;  // the last step result's "verify" ids
     std::string extensions_updated_;        // the last step result's "extensions_updated"
+    std::vector<std::string> step_expected_;  // the last step result's "expected_changes": patterns
+    std::vector<std::string> step_databases_; // ... databases
+    std::string step_reason_;               // ... and their reason
     std::optional<Snapshot> last_after_;    // the current cluster's last "after" snapshot, while still valid
     std::string last_after_cluster_;
     VerifyRules last_after_rules_;

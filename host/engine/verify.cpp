@@ -204,7 +204,8 @@ Status check_server(const SqlRunner& sql, const std::string& expected_version) {
 }
 
 // Snapshots the globals and every connectable non-template database.
-Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules, const Snapshot* like) {
+Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules, const Snapshot* like,
+                                 const SnapshotScope& scope) {
     auto t0 = std::chrono::steady_clock::now();
     Snapshot snap;
     auto v = sql("postgres",
@@ -216,15 +217,19 @@ Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules,
     for (const auto& row : v->rows) {
         snap.server_version = cell(row, 0);
         snap.server_version_num = static_cast<int>(to_int(cell(row, 1)));
-        dbs.push_back(cell(row, 2));
+        if (scope.databases.empty() || std::count(scope.databases.begin(), scope.databases.end(), cell(row, 2)))
+            dbs.push_back(cell(row, 2));
     }
+    for (const auto& want : scope.databases)
+        if (std::find(dbs.begin(), dbs.end(), want) == dbs.end())
+            return Error::failed("database \"" + want + "\" does not exist or does not accept connections");
     for (const auto& db : dbs) snap.databases[db];  // the map's nodes stay put while tasks fill them
     const int ver = snap.server_version_num;
     // First the plans: their data queries go to the front of the queue as they come, and the
     // catalog query of their database, left of the kinds it has nothing of, to the back, so
     // that it runs beside the data. The globals ride on database postgres's catalog query.
     TaskQueue q(sql);
-    const std::string globals = detail::globals_query(ver, rules);
+    const std::string globals = scope.globals ? detail::globals_query(ver, rules) : std::string();
     const bool globals_alone = std::find(dbs.begin(), dbs.end(), "postgres") == dbs.end();
     DatabaseSnapshot none;  // the globals' rows all go to snap.globals
     if (!globals.empty() && globals_alone) q.push({"postgres", globals, [&](const cluster::SqlResult& r) {
@@ -253,6 +258,8 @@ Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules,
     }
     int jobs = rules.jobs > 0 ? rules.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (Status s = q.run_all(jobs); !s) return s.error();
+    if (!rules.exclude_schemas.empty())
+        for (auto& [db, d] : snap.databases) exclude_schemas(d, rules.exclude_schemas);
     snap.queries = q.queries() + 1;
     snap.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return snap;

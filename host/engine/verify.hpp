@@ -150,12 +150,18 @@ struct Snapshot {
 struct VerifyRules {
     std::vector<std::string> ignore;            // e.g. "views", "rows:app/audit.*"
     std::vector<std::string> expected_changes;  // e.g. "extensions", "rows:sales.orders"
+    std::vector<std::string> exclude_schemas = {};  // schema names or globs: their objects are left out of a snapshot
     int jobs = 0;                               // parallel sessions of a snapshot; 0: the core count
     bool amcheck = false;                       // bt_index_check + verify_heapam after each step
     std::string collations = "warn";            // collation version check: warn | fail | off
     // Set from the step's result ("extensions_updated"), not by the scenario: why an extension
     // now at the installation's default version is an expected change ("" when it is not).
     std::string extensions_updated = {};
+    // Set from the step's result ("expected_changes"), not by the scenario: patterns of what the
+    // step changes on purpose (a migration), and why; a difference they match is expected.
+    std::vector<std::string> step_expected = {};
+    std::vector<std::string> step_databases = {};  // every difference in these databases (and of them)
+    std::string step_reason = {};
 
     // Every pattern names a known kind; an Error names the first that does not.
     Status validate() const;
@@ -167,6 +173,12 @@ struct VerifyRules {
     bool same_snapshot(const VerifyRules& other) const;
 };
 
+// One field of an object that differs: "default", "0", "1".
+struct FieldChange {
+    std::string field, before, after;  // "(none)" for a field one side does not have
+    bool operator==(const FieldChange&) const = default;
+};
+
 // One difference between two snapshots.
 struct Difference {
     std::string kind;       // a verify_kinds() entry
@@ -176,8 +188,21 @@ struct Difference {
     bool expected = false;  // matched an expected_changes pattern or a cross-major rule
     std::string noun;       // what the object is, when the kind does not say it ("table column")
     std::string reason;     // why it is expected, when a cross-major rule says so
+    // For a changed object whose description has fields (columns, functions, sequences, and
+    // the "field: value" kinds), the fields that differ; for other kinds one "definition".
+    std::vector<FieldChange> fields = {};
     // `db "app": table "sales.orders": rows 1000 -> 999` (+ " (expected)")
     std::string str() const;
+    // The same naming the fields that changed when they are known: `column "public.t.price":
+    // default 0 -> 1`, else str() without the reason.
+    std::string brief() const;
+};
+
+// The words of a diff line for an object only one side has: "missing after the step" / "added
+// by the step" in a verification, "only in \"a\"" / "only in \"b\"" in a comparison.
+struct CompareWords {
+    std::string missing = "missing after the step";
+    std::string added = "added by the step";
 };
 
 struct Verdict {
@@ -197,13 +222,31 @@ bool version_matches(std::string_view server_version, std::string_view expected)
 // Checks that the server answers and runs `expected_version` (empty: any).
 Status check_server(const SqlRunner& sql, const std::string& expected_version);
 
+// What a snapshot covers: every connectable non-template database and the cluster-wide kinds
+// (the default), or only the databases named (an Error when one is missing) with or without them.
+struct SnapshotScope {
+    std::vector<std::string> databases;  // empty: all
+    bool globals = true;
+};
+
 // Takes the snapshot of every connectable non-template database. Kinds the rules ignore as a
-// whole are skipped. With `like` (the snapshot this one will be compared with), each table's
-// columns are hashed the way `like` hashed them wherever this server can.
-Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules, const Snapshot* like = nullptr);
+// whole are skipped, and objects of the schemas they exclude. With `like` (the snapshot this
+// one will be compared with), each table's columns are hashed the way `like` hashed them
+// wherever this server can.
+Expected<Snapshot> take_snapshot(const SqlRunner& sql, const VerifyRules& rules, const Snapshot* like = nullptr,
+                                 const SnapshotScope& scope = {});
 
 // Compares two snapshots under the rules.
-Verdict compare(const Snapshot& before, const Snapshot& after, const VerifyRules& rules);
+Verdict compare(const Snapshot& before, const Snapshot& after, const VerifyRules& rules, const CompareWords& words = {});
+
+// The fields of two descriptions of one object that differ (see Difference::fields).
+std::vector<FieldChange> field_changes(std::string_view kind, const std::string& before, const std::string& after);
+
+// The schema an object of a kind belongs to ("" for none: an extension, a publication ...).
+std::string schema_of(std::string_view kind, const std::string& name);
+// Leaves out of a database's snapshot the objects of the schemas `patterns` names (globs): the
+// schema itself and everything in it.
+void exclude_schemas(DatabaseSnapshot& d, const std::vector<std::string>& patterns);
 
 // SHOW server_version of `before` vs `after` are not compared: the version is the point of a
 // step. check_server() checks the target version instead.

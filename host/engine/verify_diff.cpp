@@ -134,7 +134,7 @@ std::map<std::string, std::string> fields_of(const std::string& desc) {
 
 // "connection limit -1 -> 5, login true -> false"; across majors a field only one side has is
 // not compared. Empty when nothing differs.
-std::string field_changes(const std::string& a, const std::string& b, bool cross_major) {
+std::string changed_fields(const std::string& a, const std::string& b, bool cross_major) {
     auto fa = fields_of(a), fb = fields_of(b);
     std::string out;
     auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
@@ -173,12 +173,20 @@ struct Context {
 struct Collector {
     const VerifyRules& rules;
     Verdict& verdict;
+    const CompareWords& words;
     void add(std::string kind, std::string db, std::string object, std::string what, std::string noun_ = {},
-             std::string reason = {}) {
+             std::string reason = {}, std::vector<FieldChange> fields = {}) {
         if (rules.ignores(kind, db, object)) return;
+        if (reason.empty() && !rules.step_reason.empty()) {
+            const auto& dbs = rules.step_databases;
+            // A database's own cluster-wide entries (its row, its privileges, comment, settings) count as in it.
+            bool whole = db.empty() && (kind == "databases" || noun_ == "database");
+            bool in_db = std::find(dbs.begin(), dbs.end(), whole ? object : db) != dbs.end();
+            if (in_db || any_matches(rules.step_expected, kind, db, object)) reason = rules.step_reason;
+        }
         bool expected = !reason.empty() || rules.expects(kind, db, object);
-        verdict.differences.push_back(
-            {std::move(kind), std::move(db), std::move(object), std::move(what), expected, std::move(noun_), std::move(reason)});
+        verdict.differences.push_back({std::move(kind), std::move(db), std::move(object), std::move(what), expected,
+                                       std::move(noun_), std::move(reason), std::move(fields)});
     }
 };
 
@@ -201,19 +209,22 @@ void compare_kind(Collector& c, const std::string& kind, const std::string& db, 
     for (const auto& [name, va] : a) {
         auto [object, type] = field.empty() ? std::pair<std::string, std::string>{name, ""} : split_typed(name);
         auto it = b.find(name);
+        const std::string& missing = c.words.missing;
         if (it == b.end()) {
-            std::string what = !field.empty() ? field + " " + typed_value(kind, va) + " missing after the step"
-                               : fielded(kind) || va.empty() ? "missing after the step"
-                                                            : "missing after the step (was \"" + va + "\")";
+            std::string what = !field.empty() ? field + " " + typed_value(kind, va) + " " + missing
+                               : fielded(kind) || va.empty() ? missing
+                                                            : missing + " (was \"" + va + "\")";
             c.add(kind, db, object, what, type);
             continue;
         }
         std::string na = normalized(name, va), nb = normalized(name, it->second);
         if (na == nb) continue;
         if (fielded(kind)) {
-            if (std::string ch = field_changes(va, it->second, ctx.cross_major); !ch.empty()) c.add(kind, db, object, ch, type);
+            if (std::string ch = changed_fields(va, it->second, ctx.cross_major); !ch.empty())
+                c.add(kind, db, object, ch, type, {}, field_changes(kind, va, it->second));
         } else if (!field.empty()) {
-            c.add(kind, db, object, field + " " + typed_value(kind, va) + " -> " + typed_value(kind, it->second), type);
+            c.add(kind, db, object, field + " " + typed_value(kind, va) + " -> " + typed_value(kind, it->second), type, {},
+                  {{field, typed_value(kind, va), typed_value(kind, it->second)}});
         } else if (kind == "extensions" && (ctx.cross_major || !c.rules.extensions_updated.empty()) && ctx.after_defaults &&
                    ctx.after_defaults->count(name) && ctx.after_defaults->at(name) == it->second) {
             c.add(kind, db, object, "version " + va + " -> " + it->second, "",
@@ -221,17 +232,19 @@ void compare_kind(Collector& c, const std::string& kind, const std::string& db, 
                       ? c.rules.extensions_updated
                       : "across a major version the extension is at the new installation's default version");
         } else if (ctx.cross_major && (kind == "views" || kind == "rules")) {
-            c.add(kind, db, object, "changed (compared without qualifiers across major versions): \"" + na + "\" -> \"" + nb + "\"");
+            c.add(kind, db, object, "changed (compared without qualifiers across major versions): \"" + na + "\" -> \"" + nb + "\"",
+                  "", "", field_changes(kind, na, nb));
         } else {
-            c.add(kind, db, object, "changed: \"" + va + "\" -> \"" + it->second + "\"");
+            c.add(kind, db, object, "changed: \"" + va + "\" -> \"" + it->second + "\"", "", "", field_changes(kind, va, it->second));
         }
     }
     for (const auto& [name, vb] : b) {
         if (a.count(name)) continue;
         auto [object, type] = field.empty() ? std::pair<std::string, std::string>{name, ""} : split_typed(name);
-        std::string what = !field.empty() ? field + " " + typed_value(kind, vb) + " added by the step"
-                           : fielded(kind) || vb.empty() ? "added by the step"
-                                                        : "added by the step: \"" + vb + "\"";
+        const std::string& added = c.words.added;
+        std::string what = !field.empty() ? field + " " + typed_value(kind, vb) + " " + added
+                           : fielded(kind) || vb.empty() ? added
+                                                        : added + ": \"" + vb + "\"";
         c.add(kind, db, object, what, type);
     }
 }
@@ -257,7 +270,7 @@ void compare_database(Collector& c, const std::string& db, const DatabaseSnapsho
     for (const auto& [t, fa] : a.tables) {
         auto it = b.tables.find(t);
         if (it == b.tables.end()) {
-            c.add("rows", db, t, "missing after the step");
+            c.add("rows", db, t, c.words.missing);
             continue;
         }
         const TableFingerprint& fb = it->second;
@@ -270,15 +283,15 @@ void compare_database(Collector& c, const std::string& db, const DatabaseSnapsho
                   "content changed (same row count " + std::to_string(fa.rows) + ", content hash " + fa.hash + " -> " + fb.hash + ")");
     }
     for (const auto& [t, _] : b.tables)
-        if (!a.tables.count(t)) c.add("rows", db, t, "added by the step");
+        if (!a.tables.count(t)) c.add("rows", db, t, c.words.added);
     auto seq = [](const SequenceValue& v) { return v.last_value + (v.is_called ? " (called)" : " (not called)"); };
     for (const auto& [s, va] : a.sequences) {
         auto it = b.sequences.find(s);
-        if (it == b.sequences.end()) c.add("sequence_values", db, s, "missing after the step");
+        if (it == b.sequences.end()) c.add("sequence_values", db, s, c.words.missing);
         else if (!(va == it->second)) c.add("sequence_values", db, s, "last_value " + seq(va) + " -> " + seq(it->second));
     }
     for (const auto& [s, _] : b.sequences)
-        if (!a.sequences.count(s)) c.add("sequence_values", db, s, "added by the step");
+        if (!a.sequences.count(s)) c.add("sequence_values", db, s, c.words.added);
     if (a.large_objects != b.large_objects)
         c.add("large_objects", db, "", "count " + std::to_string(a.large_objects) + " -> " + std::to_string(b.large_objects));
     else if (a.large_objects_hash != b.large_objects_hash)
@@ -370,9 +383,9 @@ std::string Verdict::str() const {
 }
 
 // Compares before/after: the globals, the databases, then each database's schema and data.
-Verdict compare(const Snapshot& before, const Snapshot& after, const VerifyRules& rules) {
+Verdict compare(const Snapshot& before, const Snapshot& after, const VerifyRules& rules, const CompareWords& words) {
     Verdict v;
-    Collector c{rules, v};
+    Collector c{rules, v, words};
     Context ctx;
     if (before.server_version_num > 0 && after.server_version_num > 0) {
         ctx.before_major = major_of(before.server_version_num);
@@ -391,11 +404,11 @@ Verdict compare(const Snapshot& before, const Snapshot& after, const VerifyRules
     for (const auto& [db, a] : before.databases) {
         auto it = after.databases.find(db);
         if (it != after.databases.end()) compare_database(c, db, a, it->second, ctx);
-        else if (!(listed(before, db) && !listed(after, db))) c.add("databases", "", db, "missing after the step");
+        else if (!(listed(before, db) && !listed(after, db))) c.add("databases", "", db, words.missing);
     }
     for (const auto& [db, _] : after.databases)
         if (!before.databases.count(db) && !(listed(after, db) && !listed(before, db)))
-            c.add("databases", "", db, "added by the step");
+            c.add("databases", "", db, words.added);
     return v;
 }
 

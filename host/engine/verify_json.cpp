@@ -53,6 +53,11 @@ json::object Verdict::to_json() const {
                        {"what", d.what}, {"expected", d.expected}, {"text", d.str()}};
         if (!d.noun.empty()) o["noun"] = d.noun;
         if (!d.reason.empty()) o["reason"] = d.reason;
+        if (!d.fields.empty()) {
+            json::array f;
+            for (const auto& x : d.fields) f.push_back(json::object{{"field", x.field}, {"before", x.before}, {"after", x.after}});
+            o["fields"] = std::move(f);
+        }
         diffs.emplace_back(std::move(o));
     }
     return {{"passed", passed()}, {"problems", std::move(probs)}, {"differences", std::move(diffs)},

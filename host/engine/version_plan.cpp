@@ -18,8 +18,14 @@ VersionSlot slot_of(const scenario::DbTarget& t, const std::string& role, const 
     s.role = role;
     s.db_type = t.db_type.empty() ? fallback_type : t.db_type.value;
     s.written = t.db_version.value;
-    if (t.db_edition) s.edition = t.db_edition->value;
-    for (const auto& p : t.packages) s.packages.push_back(p.path.string());
+    if (t.db_edition) {
+        s.edition = t.db_edition->value;
+        if (!t.db_edition->where.file.empty()) s.edition_where = t.db_edition->where;
+    }
+    for (const auto& p : t.packages) {
+        s.packages.push_back(p.path.string());
+        if (!p.where.file.empty()) s.package_where.push_back(p.where);
+    }
     if (!t.db_version.where.file.empty()) s.where = t.db_version.where;
     return s;
 }
@@ -38,7 +44,18 @@ VersionPlan VersionPlan::for_upgrade(const scenario::Scenario& sc, const plugins
     p.slots.push_back(slot_of(sc.start, "the start version", start_type));
     for (std::size_t i = 0; i < sc.steps.size(); ++i) {
         const auto& step = sc.steps[i];
-        p.slots.push_back(slot_of(step.target, fmt::format("step {} ({})", i + 1, step.type.value), start_type));
+        VersionSlot slot = slot_of(step.target, fmt::format("step {} ({})", i + 1, step.type.value), start_type);
+        if (step.target.db_version.empty()) {
+            // A step that keeps the version (validation allows it for the "same" rule only):
+            // the version, distribution and packages of the slot before.
+            const VersionSlot& prev = p.slots.back();
+            slot.db_type = prev.db_type;
+            slot.written = prev.written;
+            slot.edition = prev.edition;
+            slot.packages = prev.packages;
+            slot.where = prev.where;
+        }
+        p.slots.push_back(std::move(slot));
     }
     // Scripts: the initial ones and step 1's pre_scripts run on the start version; a step's post
     // scripts and verifiers, and the next step's pre_scripts, on its target.
@@ -74,9 +91,11 @@ VersionPlan VersionPlan::for_target(const scenario::Scenario& sc, std::size_t in
     return p;
 }
 
-// "same" links first (joint resolution per group), then every other slot, then the rules.
+// The distro checks, "same" links (joint resolution per group), every other slot, then the rules.
 Status VersionPlan::resolve(Provisioner& provisioner) {
     Resolver resolver(provisioner);
+    for (const auto& s : slots)  // the distro's own checks (ttdb: MAJOR.MINOR.PATCH, an edition) come first
+        if (Status st = resolver.check(s); !st) return st;
     std::vector<std::size_t> group(slots.size());
     std::iota(group.begin(), group.end(), 0);
     std::function<std::size_t(std::size_t)> root = [&](std::size_t i) { return group[i] == i ? i : group[i] = root(group[i]); };

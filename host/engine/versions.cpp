@@ -3,6 +3,7 @@
 #include "engine/provision.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -111,7 +112,7 @@ Expected<std::vector<sdk::VersionOffer>> Resolver::candidates(const VersionSlot&
     listing_problems = join(problems, "; ");
     std::vector<sdk::VersionOffer> out;
     for (const auto& o : l->offers) {
-        if (sdk::major_of(o.version) != major) continue;
+        if (sdk::major_of(o.version) != major || !o.serves(slot.edition)) continue;
         if (!is_selector(slot.written) && o.version != slot.written) continue;
         if (all) all->push_back(o);
         if (fits(o, slot.need)) out.push_back(o);
@@ -139,6 +140,32 @@ void Resolver::take(VersionSlot& slot, const sdk::VersionOffer& offer, const std
         slot.note = "newest " + slot.written + ".x" + (others.empty() ? "" : "; also " + join(others));
     else if (!others.empty())
         slot.note = "also " + join(others);
+}
+
+Status Resolver::check(const VersionSlot& slot) {
+    sdk::DistroValidateRequest in;
+    in.version = slot.written;
+    in.edition = slot.edition;
+    in.packages = slot.packages;
+    in.role = slot.role;
+    auto r = provisioner_.check(slot.db_type, in);
+    if (!r) {
+        Error e = r.error();
+        if (slot.where) e.at(*slot.where);
+        return e;
+    }
+    std::optional<Error> first;
+    for (const auto& p : r->problems) {
+        Error e = Error::of(errors::Code::plugin_input, p.message, p.hint);
+        std::optional<SourceLocation> at = slot.where;
+        if (p.field == "db_edition" && slot.edition_where) at = slot.edition_where;
+        if (p.field == "package" && !slot.package_where.empty()) at = slot.package_where.front();
+        if (at) e.at(*at);
+        if (!p.error) spdlog::warn("{}", e.str());
+        else if (!first) first = e;
+    }
+    if (first) return *first;
+    return {};
 }
 
 // Exact versions keep the first offer in method order; selectors take the newest version.

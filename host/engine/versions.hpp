@@ -50,7 +50,9 @@ struct VersionSlot {
     std::string written;                // as in the scenario: "17", "16.4"
     std::string edition;
     std::vector<std::string> packages;  // the scenario's package files (absolute)
-    std::optional<SourceLocation> where;
+    std::optional<SourceLocation> where;          // of db_version
+    std::optional<SourceLocation> edition_where;  // of db_edition, when written
+    std::vector<SourceLocation> package_where;    // of each package file
     ToolNeed need;
 
     // Filled by the Resolver:
@@ -72,6 +74,10 @@ class Resolver {
 public:
     explicit Resolver(Provisioner& provisioner) : provisioner_(provisioner) {}
 
+    // The distro's own checks of the slot's version, edition and package files (its validate
+    // callback), before anything is resolved: the first error (exit 2) at the field's
+    // file:line:column; warnings are logged ("warning: file:line:col: ...").
+    Status check(const VersionSlot& slot);
     // Resolves one slot. An Error (exit 3) when a selector, or an exact version the listing
     // knows, has no offer giving the tools the slot needs itself; it names what exists.
     Status resolve(VersionSlot& slot);

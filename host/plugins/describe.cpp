@@ -48,6 +48,7 @@ const char* to_string(pgorch_option_type type) {
         case PGORCH_OPT_NUMBER: return "number";
         case PGORCH_OPT_BOOLEAN: return "boolean";
         case PGORCH_OPT_STRING_LIST: return "string list";
+        case PGORCH_OPT_PATH: return "path";
     }
     return "unknown";
 }
@@ -62,6 +63,8 @@ std::string describe(const Plugin& p) {
     out += fmt::format("  ABI:          {}.{}\n", PGORCH_ABI_MAJOR, p.abi_minor());
     out += fmt::format("  description:  {}\n", p.description().empty() ? "-" : p.description());
     out += fmt::format("  callbacks:    {}\n", cbs.empty() ? "-" : cbs);
+    if (p.kind() == Kind::step && p.requirements().perf_check != sdk::PerfCheck::none)
+        out += fmt::format("  perf check:   {}\n", sdk::to_string(p.requirements().perf_check));
     if (p.options().empty()) return out + "\nno options\n";
     std::vector<std::array<std::string, 5>> rows{{"KEY", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"}};
     for (const OptionSpec& o : p.options()) {
@@ -97,6 +100,7 @@ boost::json::object to_json(const Plugin& p) {
             {"abi_major", PGORCH_ABI_MAJOR},
             {"abi_minor", p.abi_minor()},
             {"callbacks", std::move(callbacks)},
+            {"perf_check", p.kind() == Kind::step ? sdk::to_string(p.requirements().perf_check) : "none"},
             {"options", std::move(options)}};
 }
 

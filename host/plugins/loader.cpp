@@ -40,7 +40,10 @@ bool valid_name(const std::string& name) {
 }
 
 // True when `type` is one of pgorch_option_type.
-bool known_option_type(int32_t type) { return type >= PGORCH_OPT_STRING && type <= PGORCH_OPT_STRING_LIST; }
+// A type the plugin's ABI minor knows: the path type came with ABI 1.2.
+bool known_option_type(int32_t type, uint16_t abi_minor) {
+    return type >= PGORCH_OPT_STRING && type <= (abi_minor >= 2 ? PGORCH_OPT_PATH : PGORCH_OPT_STRING_LIST);
+}
 
 // True when `field` of the struct `type` at `ptr` lies wholly inside the struct_size it declares
 // (offset + size <= struct_size, as OBS checks a field a plugin built against an older SDK may lack).
@@ -88,7 +91,8 @@ Expected<std::vector<pgorch_option>> read_options(const pgorch_plugin_descriptor
 }
 
 // Check 6 for the options: a key, a known type, no key twice; then the host's OptionSpec list.
-Expected<std::vector<OptionSpec>> check_options(const std::vector<pgorch_option>& raw, const std::string& invalid) {
+Expected<std::vector<OptionSpec>> check_options(const std::vector<pgorch_option>& raw, uint16_t abi_minor,
+                                                const std::string& invalid) {
     std::vector<OptionSpec> specs;
     std::set<std::string> keys;
     for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -96,7 +100,7 @@ Expected<std::vector<OptionSpec>> check_options(const std::vector<pgorch_option>
         OptionSpec s;
         s.key = str(o.key);
         if (s.key.empty()) return Error::invalid(invalid + "option " + std::to_string(i + 1) + " has no key");
-        if (!known_option_type(o.type))
+        if (!known_option_type(o.type, abi_minor))
             return Error::invalid(invalid + "option \"" + s.key + "\" has unknown type " + std::to_string(o.type));
         if (!keys.insert(s.key).second)
             return Error::invalid(invalid + "option \"" + s.key + "\" is declared twice");
@@ -202,7 +206,7 @@ Expected<std::unique_ptr<LoadedPlugin>> open_plugin(const fs::path& file) {
     if (!valid_name(name)) return Error::invalid(invalid + "name \"" + name + "\" does not match [a-z0-9_]+");
     if (desc.kind != PGORCH_KIND_STEP && desc.kind != PGORCH_KIND_DISTRO)
         return Error::invalid(invalid + "unknown kind " + std::to_string(desc.kind));
-    auto options = check_options(*raw_options, invalid);
+    auto options = check_options(*raw_options, desc.abi_minor, invalid);
     if (!options) return options.error();
     sdk::StepRequirements requirements;
     if (desc.requirements) {

@@ -27,7 +27,7 @@ Error no_plugin(std::optional<Kind> kind, const std::string& name, std::string h
 }
 
 struct Registry::Impl {
-    std::vector<std::unique_ptr<LoadedPlugin>> plugins;
+    std::vector<std::unique_ptr<Plugin>> plugins;
     std::vector<Refusal> refusals;
     std::set<fs::path> attempted;  // canonical paths already tried, so a folder listed twice is harmless
 };
@@ -86,12 +86,15 @@ bool Registry::load_file(const fs::path& file) {
         impl_->refusals.push_back({canonical, loaded.error().message});
         return false;
     }
-    std::unique_ptr<LoadedPlugin>& plugin = loaded.value();
-    // 9. No plugin of the same kind and name yet (checks 1 to 8: open_plugin).
+    return add(std::move(loaded.value()));
+}
+
+// 9. No plugin of the same kind and name yet (checks 1 to 8: open_plugin).
+bool Registry::add(std::unique_ptr<Plugin> plugin) {
     if (const Plugin* other = find(plugin->kind(), plugin->name())) {
-        impl_->refusals.push_back({canonical, "duplicate plugin \"" + plugin->name() + "\" in \"" +
-                                                  canonical.filename().string() + "\": already loaded from \"" +
-                                                  other->path().string() + "\""});
+        impl_->refusals.push_back({plugin->path(), "duplicate plugin \"" + plugin->name() + "\" in \"" +
+                                                       plugin->path().filename().string() + "\": already loaded from \"" +
+                                                       other->path().string() + "\""});
         return false;
     }
     impl_->plugins.push_back(std::move(plugin));

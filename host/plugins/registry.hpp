@@ -86,6 +86,9 @@ public:
     void load_dirs(const std::vector<fs::path>& dirs);
     // Loads one file; false (and a refusal) when it is refused.
     bool load_file(const fs::path& file);
+    // Adds a plugin that is not a file of its own (the fakes of the engine's unit tests) under
+    // check 9: false (and a refusal) when one of the same kind and name is loaded already.
+    bool add(std::unique_ptr<Plugin> plugin);
 
     const Plugin* find(Kind kind, std::string_view name) const;
     Plugin* find(Kind kind, std::string_view name);

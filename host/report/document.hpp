@@ -4,6 +4,7 @@
 // both files always say the same thing. Texts are kept as they came (the renderers escape them).
 #pragma once
 
+#include "report/compare.hpp"
 #include "report/perf_results.hpp"
 #include "report/upgrade_report.hpp"
 
@@ -32,6 +33,7 @@ struct Cell {
 struct Table {
     std::vector<std::string> headers;
     std::vector<std::vector<Cell>> rows;
+    std::string caption = {};              // a line above the table ("" for none)
 };
 
 // One horizontal bar: `value` drawn from 0, an optional limit mark and an optional whisker.
@@ -52,12 +54,19 @@ struct Chart {
 
 using Facts = std::vector<std::pair<std::string, std::string>>;
 
-// One target (perf) or the chain (upgrade).
+// One target (perf), the chain (upgrade), or what a step adds (sdk::StepReport): facts, tables,
+// charts (SVG in HTML, tables in Markdown), notes, a verbatim block and sections below it.
 struct Section {
     std::string heading;
     Tone tone = Tone::plain;
     Facts facts;
     Table table;
+    std::vector<Table> tables = {};        // more tables, after `table`
+    std::vector<Chart> charts = {};
+    std::vector<std::string> notes = {};   // paragraphs
+    std::string detail = {};               // verbatim text, a code block
+    bool collapsed = false;                // folded (<details>) in Markdown and HTML
+    std::vector<Section> children = {};    // one heading level below
 };
 
 // A failure and its evidence (a diff, the differences, a script's output).
@@ -79,16 +88,19 @@ struct Document {
     std::string charts_heading;            // "Timings" / "Durations"
     std::vector<Chart> charts;
     std::vector<Failure> failures;
+    std::vector<DistroComparison> comparisons;  // perf: distributions side by side (report/compare.hpp)
 };
 
 // The perf report: a section per target with a row per explain and timing query (case, query,
 // plan result, median / limit, p95, spread, verdict); a chart per timing query with a bar per
-// target; each mismatch, exceeded timing, error and failed script as a failure.
+// target; each mismatch, exceeded timing, error and failed script as a failure; the
+// distributions of one major side by side (compare_distributions).
 Document perf_document(const PerfResults& results, const ReportMeta& meta);
 
 // The upgrade report: one section with a row per step (step, method, from -> to, verdict,
-// duration, downtime, size before/after); a duration and a downtime chart; each failed step with
-// its differences, each failed script, and the run's own error.
+// duration, downtime, size before/after), then the sections each step added (its report); a
+// duration and a downtime chart; each failed step with its differences, each failed script, and
+// the run's own error.
 Document upgrade_document(const UpgradeResults& results, const ReportMeta& meta);
 
 // --- formatting shared by the report writers ----------------------------------------------
@@ -112,6 +124,11 @@ struct TimingNumbers {
     std::size_t samples = 0;
 };
 TimingNumbers timing_numbers(const TimingResult& t);
+
+// A tone of the SDK's report types ("ok", "bad", "error", "skip"; anything else is plain).
+Tone tone_of(std::string_view word);
+// A step's report section (sdk/include/pgorch/report.hpp) in the document's terms.
+Section section_of(const sdk::ReportSection& s);
 
 // A string member of a plugin's detail object ("" when absent or not a string).
 std::string detail_text(const boost::json::object& detail, std::string_view key);

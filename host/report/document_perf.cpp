@@ -1,6 +1,8 @@
 // The human report of a perf run (report/document.hpp).
 #include "report/document.hpp"
 
+#include <pgorch/util.hpp>
+
 #include <fmt/format.h>
 
 #include <map>
@@ -21,25 +23,25 @@ Tone tone_of(const std::string& verdict) {
 
 // "match (explain_expected_1.txt)", "mismatch (closest explain_expected_2.txt, 1 line)".
 Cell plan_cell(const ExplainResult& x) {
-    if (x.result == "match")
-        return {x.matched_expected_file ? "match (" + *x.matched_expected_file + ")" : "match", Tone::ok};
-    if (x.result == "mismatch") {
+    if (x.verdict == sdk::PlanVerdict::match)
+        return {x.matched_expected_file ? x.result() + " (" + *x.matched_expected_file + ")" : x.result(), Tone::ok};
+    if (x.verdict == sdk::PlanVerdict::mismatch) {
         std::string closest = detail_text(x.detail, "closest_expected_file");
         auto lines = detail_number(x.detail, "changed_lines");
-        std::string s = "mismatch";
+        std::string s = x.result();
         if (!closest.empty())
             s += lines ? fmt::format(" (closest {}, {:.0f} line(s) differ)", closest, *lines) : " (closest " + closest + ")";
         return {s, Tone::bad};
     }
-    if (x.result == "not run") return {"not run", Tone::skip};
-    return {x.result, Tone::error};
+    if (x.verdict == sdk::PlanVerdict::not_run) return {x.result(), Tone::skip};
+    return {x.result(), Tone::error};
 }
 
 // Within the limit, not run, could not run, or over the limit.
 Tone timing_tone(const TimingResult& t) {
-    if (t.status == "success") return Tone::ok;
-    if (t.result == "not run") return Tone::skip;
-    if (t.result == "error") return Tone::error;
+    if (t.success) return Tone::ok;
+    if (t.verdict == sdk::TimingVerdict::not_run) return Tone::skip;
+    if (t.verdict == sdk::TimingVerdict::error) return Tone::error;
     return Tone::bad;
 }
 
@@ -49,7 +51,7 @@ Table target_table(const TargetResult& t) {
     for (const CaseResult& c : t.cases) {
         for (const ExplainResult& x : c.explain) {
             Cell plan = plan_cell(x);
-            table.rows.push_back({{c.name}, {"explain " + x.query}, plan, {"-"}, {"-"}, {"-"}, {x.result, plan.tone}});
+            table.rows.push_back({{c.name}, {"explain " + x.query}, plan, {"-"}, {"-"}, {"-"}, {x.result(), plan.tone}});
         }
         for (const TimingResult& tm : c.timing) {
             TimingNumbers n = timing_numbers(tm);
@@ -57,9 +59,9 @@ Table target_table(const TargetResult& t) {
             if (n.known)
                 table.rows.push_back({{c.name}, {"timing " + tm.query}, {"-"},
                                       {format_ms(n.median) + " / " + format_ms(n.limit), tone},
-                                      {format_ms(n.p95)}, {format_ms(n.spread)}, {tm.result, tone}});
+                                      {format_ms(n.p95)}, {format_ms(n.spread)}, {tm.result(), tone}});
             else
-                table.rows.push_back({{c.name}, {"timing " + tm.query}, {"-"}, {"-"}, {"-"}, {"-"}, {tm.result, tone}});
+                table.rows.push_back({{c.name}, {"timing " + tm.query}, {"-"}, {"-"}, {"-"}, {"-"}, {tm.result(), tone}});
         }
         if (c.explain.empty() && c.timing.empty())
             table.rows.push_back({{c.name}, {"-"}, {"-"}, {"-"}, {"-"}, {"-"},
@@ -91,19 +93,19 @@ void target_failures(const TargetResult& t, std::vector<Failure>& out) {
         for (const ScriptRun& h : c.hooks)
             if (!h.ok) out.push_back(script_failure(where, h));
         for (const ExplainResult& x : c.explain) {
-            if (x.result == "mismatch") {
+            if (x.verdict == sdk::PlanVerdict::mismatch) {
                 Cell plan = plan_cell(x);
                 out.push_back({where + " / " + x.query + ": plan mismatch", plan.text, detail_text(x.detail, "diff"), "diff",
                                Tone::bad});
-            } else if (x.result != "match" && x.result != "not run") {
-                out.push_back({where + " / " + x.query + ": explain " + x.result, x.error.empty() ? x.result : x.error, "",
+            } else if (x.verdict != sdk::PlanVerdict::match && x.verdict != sdk::PlanVerdict::not_run) {
+                out.push_back({where + " / " + x.query + ": explain " + x.result(), x.error.empty() ? x.result() : x.error, "",
                                "text", Tone::error});
             }
         }
         for (const TimingResult& tm : c.timing) {
-            if (tm.status == "success" || tm.result == "not run") continue;
+            if (tm.success || tm.verdict == sdk::TimingVerdict::not_run) continue;
             TimingNumbers n = timing_numbers(tm);
-            if (tm.result == "exceeds expected" && n.known) {
+            if (tm.verdict == sdk::TimingVerdict::exceeds && n.known) {
                 std::string samples;
                 if (const json::value* st = tm.detail.if_contains("stats"); st && st->is_object())
                     if (const json::value* a = st->as_object().if_contains("samples"); a && a->is_array())
@@ -114,8 +116,8 @@ void target_failures(const TargetResult& t, std::vector<Failure>& out) {
                                            format_ms(n.limit), format_ms(n.p95), n.samples),
                                samples.empty() ? "" : "samples (ms): " + samples + "\n", "text", Tone::bad});
             } else {
-                out.push_back({where + " / " + tm.query + ": timing " + tm.result, tm.error.empty() ? tm.result : tm.error,
-                               "", "text", tm.result == "error" ? Tone::error : Tone::bad});
+                out.push_back({where + " / " + tm.query + ": timing " + tm.result(), tm.error.empty() ? tm.result() : tm.error,
+                               "", "text", tm.verdict == sdk::TimingVerdict::error ? Tone::error : Tone::bad});
             }
         }
     }
@@ -188,6 +190,10 @@ Document perf_document(const PerfResults& r, const ReportMeta& meta) {
     }
     d.charts_heading = "Timings";
     d.charts = timing_charts(r);
+    d.comparisons = compare_distributions(r);
+    for (const DistroComparison& c : d.comparisons)
+        d.facts.emplace_back("distributions compared (major " + c.major + ")",
+                             fmt::format("{} difference(s) between {}", c.differences(), sdk::join(c.targets, ", ")));
     if (!r.expected_differences.empty()) {
         std::string lines;
         for (const std::string& x : r.expected_differences) lines += x + "\n";

@@ -37,6 +37,43 @@ std::string upgrade_verdict(const UpgradeResults& r) {
 
 }  // namespace
 
+Tone tone_of(std::string_view w) {
+    if (w == "ok") return Tone::ok;
+    if (w == "bad") return Tone::bad;
+    if (w == "error") return Tone::error;
+    if (w == "skip") return Tone::skip;
+    return Tone::plain;
+}
+
+Section section_of(const sdk::ReportSection& rs) {
+    Section s;
+    s.heading = rs.heading;
+    s.tone = tone_of(rs.tone);
+    s.facts = rs.facts;
+    for (const auto& t : rs.tables) {
+        Table table;
+        table.caption = t.caption;
+        table.headers = t.headers;
+        for (const auto& row : t.rows) {
+            std::vector<Cell> cells;
+            for (const auto& c : row) cells.push_back({c.text, tone_of(c.tone)});
+            table.rows.push_back(std::move(cells));
+        }
+        s.tables.push_back(std::move(table));
+    }
+    for (const auto& c : rs.charts) {
+        Chart chart{c.title, c.unit, {}};
+        for (const auto& b : c.bars)
+            chart.bars.push_back({b.label, b.value, b.value_text, std::nullopt, std::nullopt, std::nullopt, tone_of(b.tone)});
+        s.charts.push_back(std::move(chart));
+    }
+    s.notes = rs.notes;
+    s.detail = rs.detail;
+    s.collapsed = rs.collapsed;
+    for (const auto& ch : rs.children) s.children.push_back(section_of(ch));
+    return s;
+}
+
 // Facts, the steps table, duration and downtime charts, then each failure with its evidence.
 Document upgrade_document(const UpgradeResults& r, const ReportMeta& meta) {
     Document d;
@@ -67,6 +104,8 @@ Document upgrade_document(const UpgradeResults& r, const ReportMeta& meta) {
                                 {st.verdict == "skipped" ? "-" : format_ms(st.duration_ms)}, {format_ms(st.downtime_ms)},
                                 {format_bytes(st.size_before)}, {format_bytes(st.size_after)}});
     d.sections.push_back(std::move(s));
+    for (const auto& st : r.steps)
+        for (const auto& rs : st.report.sections) d.sections.push_back(section_of(rs));
 
     d.charts_heading = "Durations";
     Chart duration{"duration per step", "ms", {}}, downtime{"downtime per step", "ms", {}};

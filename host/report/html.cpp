@@ -2,9 +2,12 @@
 #include "report/html.hpp"
 #include "report/svg_chart.hpp"
 
+#include <pgorch/diff.hpp>
+
 #include <Poco/SAX/AttributesImpl.h>
 #include <Poco/XML/XMLWriter.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <sstream>
 #include <utility>
@@ -34,6 +37,9 @@ div.failure { border-left: 4px solid #c0392b; padding-left: 0.8em; margin: 1em 0
 div.failure.error { border-color: #8e44ad; } div.failure.skip { border-color: #999; }
 figure { margin: 1em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
 .legend { font-size: 0.85em; color: #555; }
+p.caption { font-style: italic; margin-bottom: 0.2em; }
+details.section { margin: 0.6em 0; } details.section > summary { cursor: pointer; }
+details.section > summary > h2, details.section > summary > h3, details.section > summary > h4 { display: inline; }
 )";
 
 // The CSS class of a tone.
@@ -109,6 +115,7 @@ void facts_table(Page& p, const Facts& facts) {
 // A section table; cells carry their tone as a class.
 void data_table(Page& p, const Table& t) {
     if (t.headers.empty() || t.rows.empty()) return;
+    if (!t.caption.empty()) p.element("p", t.caption, {{"class", "caption"}});
     p.open("table");
     p.open("tr");
     for (const std::string& h : t.headers) p.element("th", h);
@@ -151,6 +158,50 @@ void detail_block(Page& p, const std::string& text, const std::string& language)
     p.newline();
 }
 
+// A distribution comparison: a table with a row per query (a difference in red), then every
+// plan side by side, a column per target, the lines that differ from the first target's marked.
+void comparison(Page& p, const DistroComparison& c) {
+    p.element("h2", "Distributions compared: major " + c.major);
+    p.element("p", std::to_string(c.differences()) + " difference(s) between " + sdk::join(c.targets, ", "));
+    Table t{{"case", "query"}, {}};
+    for (const auto& x : c.targets) t.headers.push_back(x);
+    t.headers.emplace_back("difference");
+    for (const ComparedRow& r : c.rows) {
+        std::vector<Cell> cells = {{r.case_name}, {r.kind() + (r.query.empty() ? "" : " " + r.query)}};
+        for (const ComparedValue& v : r.values) cells.push_back({v.text});
+        cells.push_back(r.differs ? Cell{"DIFFERS: " + r.note, Tone::bad} : Cell{"same: " + r.note, Tone::ok});
+        t.rows.push_back(std::move(cells));
+    }
+    data_table(p, t);
+    for (const ComparedRow& r : c.rows) {
+        if (r.check != sdk::PerfCheck::plan || r.values.empty()) continue;
+        p.element("h3", r.case_name + " / " + r.query + ": " + r.note);
+        p.open("table");
+        p.open("tr");
+        for (const auto& x : c.targets) p.element("th", x);
+        p.close();
+        p.open("tr");
+        const std::vector<std::string> first = sdk::split_lines(r.values.front().plan);
+        for (std::size_t i = 0; i < r.values.size(); ++i) {
+            // Against the first target's plan (the first against the second): lines only here are marked.
+            const std::vector<std::string> mine = sdk::split_lines(r.values[i].plan);
+            const std::vector<std::string> other = i == 0 ? (r.values.size() > 1 ? sdk::split_lines(r.values[1].plan) : mine) : first;
+            p.open("td");
+            p.open("pre");
+            for (const sdk::DiffLine& d : sdk::diff_lines(other, mine)) {
+                if (d.op == sdk::DiffLine::Op::removed) continue;
+                if (d.op == sdk::DiffLine::Op::added) p.element("span", d.text + "\n", {{"class", i == 0 ? "del" : "add"}});
+                else p.text(d.text + "\n");
+            }
+            p.close();
+            p.close();
+        }
+        p.close();
+        p.close();
+        p.newline();
+    }
+}
+
 // The charts heading, a legend for timings, and a figure per chart.
 void charts(Page& p, const Document& doc) {
     if (doc.charts.empty()) return;
@@ -161,6 +212,46 @@ void charts(Page& p, const Document& doc) {
         p.open("figure");
         p.element("figcaption", c.title);
         write_svg_chart(p.writer(), c);
+        p.close();
+        p.newline();
+    }
+}
+
+// The word a section's badge shows.
+const char* badge_word(Tone t) {
+    return t == Tone::ok ? "passed" : t == Tone::bad ? "failed" : t == Tone::error ? "error" : "not run";
+}
+
+// A section at a heading level (2: h2): heading with its badge, facts, tables, charts, notes,
+// the verbatim block, then its children; a collapsed one is a <details> whose <summary> is the
+// heading (it opens without JavaScript).
+void section(Page& p, const Section& s, int level) {
+    static const char* const tags[] = {"h2", "h3", "h4", "h5", "h6"};
+    const char* tag = tags[std::clamp(level, 2, 6) - 2];
+    if (s.collapsed) {
+        p.open("details", {{"class", "section"}});
+        p.open("summary");
+    }
+    p.open(tag);
+    p.text(s.heading + " ");
+    if (s.tone != Tone::plain) badge(p, badge_word(s.tone), s.tone);
+    p.close();
+    if (s.collapsed) p.close();
+    p.newline();
+    facts_table(p, s.facts);
+    data_table(p, s.table);
+    for (const Table& t : s.tables) data_table(p, t);
+    for (const Chart& c : s.charts) {
+        p.open("figure");
+        p.element("figcaption", c.title);
+        write_svg_chart(p.writer(), c);
+        p.close();
+        p.newline();
+    }
+    for (const std::string& n : s.notes) p.element("p", n);
+    if (!s.detail.empty()) detail_block(p, s.detail, "text");
+    for (const Section& child : s.children) section(p, child, level + 1);
+    if (s.collapsed) {
         p.close();
         p.newline();
     }
@@ -192,17 +283,8 @@ std::string to_html(const Document& doc) {
         p.close();
         p.newline();
         facts_table(p, doc.facts);
-        for (const Section& s : doc.sections) {
-            p.open("h2");
-            p.text(s.heading + " ");
-            if (s.tone != Tone::plain)
-                badge(p, s.tone == Tone::ok ? "passed" : s.tone == Tone::bad ? "failed" : s.tone == Tone::error ? "error" : "not run",
-                      s.tone);
-            p.close();
-            p.newline();
-            facts_table(p, s.facts);
-            data_table(p, s.table);
-        }
+        for (const Section& s : doc.sections) section(p, s, 2);
+        for (const DistroComparison& c : doc.comparisons) comparison(p, c);
         charts(p, doc);
         if (!doc.failures.empty()) {
             p.element("h2", "Failures");

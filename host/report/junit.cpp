@@ -83,6 +83,9 @@ Suite perf_suite(const PerfResults& r, const TargetResult& t, const ReportMeta& 
     if (meta.performance_coefficient > 0)
         s.properties.emplace_back("performance_coefficient", fmt::format("{}", meta.performance_coefficient));
     const std::string target_class = segment(r.scenario) + "." + segment(s.name);
+    // A failure's type names the perf check plugin that ran the query.
+    const std::string& plan_check = r.plan_plugin;
+    const std::string& timing_check = r.timing_plugin;
     if (t.error) {
         TestCase c = make(target_class, "set up " + s.name, 0);
         set(c, t.error->code == ExitCode::interrupted ? TestCase::Outcome::skipped : TestCase::Outcome::error,
@@ -96,15 +99,15 @@ Suite perf_suite(const PerfResults& r, const TargetResult& t, const ReportMeta& 
         const std::string not_run = cr.error.empty() ? "not run" : "not run: " + cr.error;
         for (const ExplainResult& x : cr.explain) {
             TestCase c = make(cls, "explain " + x.query, detail_number(x.detail, "duration_ms").value_or(0));
-            if (x.result == "mismatch") {
+            if (x.verdict == sdk::PlanVerdict::mismatch) {
                 std::string closest = detail_text(x.detail, "closest_expected_file");
                 set(c, TestCase::Outcome::failure,
                     closest.empty() ? "plan does not match an expected file" : "plan does not match; closest \"" + closest + "\"",
                     "plan mismatch", detail_text(x.detail, "diff"));
-            } else if (x.result == "not run") {
+            } else if (x.verdict == sdk::PlanVerdict::not_run) {
                 set(c, TestCase::Outcome::skipped, x.error.empty() ? not_run : x.error, "");
-            } else if (x.result != "match") {
-                set(c, TestCase::Outcome::error, x.error.empty() ? x.result : x.error, "explain");
+            } else if (x.verdict != sdk::PlanVerdict::match) {
+                set(c, TestCase::Outcome::error, x.error.empty() ? x.result() : x.error, plan_check);
             }
             if (auto actual = detail_text(x.detail, "actual"); !actual.empty()) c.system_out = actual;
             s.cases.push_back(std::move(c));
@@ -116,13 +119,14 @@ Suite perf_suite(const PerfResults& r, const TargetResult& t, const ReportMeta& 
                                                         "max {:.3f} ms, spread {:.3f} ms, {} sample(s)\n",
                                                         n.median, n.limit, n.min, n.p95, n.max, n.spread, n.samples)
                                           : "";
-            if (tm.status == "success") c.system_out = numbers;
-            else if (tm.result == "not run") set(c, TestCase::Outcome::skipped, tm.error.empty() ? not_run : tm.error, "");
-            else if (tm.result == "exceeds expected" && n.known)
+            if (tm.success) c.system_out = numbers;
+            else if (tm.verdict == sdk::TimingVerdict::not_run)
+                set(c, TestCase::Outcome::skipped, tm.error.empty() ? not_run : tm.error, "");
+            else if (tm.verdict == sdk::TimingVerdict::exceeds && n.known)
                 set(c, TestCase::Outcome::failure,
-                    fmt::format("median {:.3f} ms exceeds the limit {:.3f} ms", n.median, n.limit), "timing", numbers);
-            else if (tm.result == "exceeds expected") set(c, TestCase::Outcome::failure, tm.result, "timing");
-            else set(c, TestCase::Outcome::error, tm.error.empty() ? tm.result : tm.error, "timing");
+                    fmt::format("median {:.3f} ms exceeds the limit {:.3f} ms", n.median, n.limit), timing_check, numbers);
+            else if (tm.verdict == sdk::TimingVerdict::exceeds) set(c, TestCase::Outcome::failure, tm.result(), timing_check);
+            else set(c, TestCase::Outcome::error, tm.error.empty() ? tm.result() : tm.error, timing_check);
             s.cases.push_back(std::move(c));
         }
     }
@@ -294,6 +298,15 @@ std::string upgrade_junit(const UpgradeResults& r, const ReportMeta& meta) {
                                       format_ms(st.downtime_ms), format_bytes(st.size_before), format_bytes(st.size_after));
         if (st.verdict != "skipped") c.system_out = out;
         s.cases.push_back(std::move(c));
+        // What the step added (a migration each, a stairway rung ...), after the step itself.
+        for (const auto& t : st.report.tests) {
+            TestCase x = make(cls + "." + segment(st.method), fmt::format("step {} {}", st.index, t.name), t.time_ms);
+            if (t.outcome == "failed") set(x, TestCase::Outcome::failure, t.message, st.method, t.detail);
+            else if (t.outcome == "error") set(x, TestCase::Outcome::error, t.message, st.method, t.detail);
+            else if (t.outcome == "skipped") set(x, TestCase::Outcome::skipped, t.message, "");
+            x.system_out = t.output;
+            s.cases.push_back(std::move(x));
+        }
     }
     if (!r.error.empty() && !step_failed && !initial_failed) {
         TestCase c = make(cls, "set up the upgrade chain", 0);

@@ -1,6 +1,8 @@
 // Rendering a report document as Markdown.
 #include "report/markdown.hpp"
 
+#include <pgorch/diff.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -47,6 +49,112 @@ std::string facts_list(const Facts& facts) {
     return out;
 }
 
+// A distribution comparison: a table with a row per query and a mark on every difference, then
+// each plan that differs as a unified diff against the first target's (the same plan once).
+std::string comparison(const DistroComparison& c) {
+    std::string out = "## " + markdown_escape("Distributions compared: major " + c.major) + "\n\n";
+    out += markdown_escape(std::to_string(c.differences()) + " difference(s) between " + sdk::join(c.targets, ", ")) + "\n\n";
+    std::vector<std::string> headers = {"case", "query"}, rule = {"---", "---"};
+    for (const auto& t : c.targets) headers.push_back(markdown_escape(t)), rule.emplace_back("---");
+    headers.emplace_back("difference");
+    rule.emplace_back("---");
+    out += row(headers) + row(rule);
+    for (const ComparedRow& r : c.rows) {
+        std::vector<std::string> cells = {markdown_escape(r.case_name), markdown_escape(r.kind() + (r.query.empty() ? "" : " " + r.query))};
+        for (const ComparedValue& v : r.values) cells.push_back(markdown_escape(v.text));
+        cells.push_back(r.differs ? "**DIFFERS: " + markdown_escape(r.note) + "**" : "same (" + markdown_escape(r.note) + ")");
+        out += row(cells);
+    }
+    out += "\n";
+    for (const ComparedRow& r : c.rows) {
+        if (r.check != sdk::PerfCheck::plan || r.values.empty()) continue;
+        out += "### " + markdown_escape(r.case_name + " / " + r.query + ": " + r.note) + "\n\n";
+        if (!r.differs) {
+            out += fenced(r.values.front().plan, "text") + "\n";
+            continue;
+        }
+        for (std::size_t i = 1; i < r.values.size(); ++i) {
+            std::string d = sdk::unified_diff(r.values.front().plan, r.values[i].plan, c.targets.front(), c.targets[i]);
+            out += fenced(d.empty() ? r.values[i].plan : d, d.empty() ? "text" : "diff") + "\n";
+        }
+    }
+    return out;
+}
+
+// A table with its caption; nothing when it has no row.
+std::string table_text(const Table& t) {
+    if (t.headers.empty() || t.rows.empty()) return "";
+    std::string out;
+    if (!t.caption.empty()) out += "*" + markdown_escape(t.caption) + "*\n\n";
+    std::vector<std::string> headers, rule;
+    for (const std::string& h : t.headers) headers.push_back(markdown_escape(h)), rule.emplace_back("---");
+    out += row(headers) + row(rule);
+    for (const auto& cells : t.rows) {
+        std::vector<std::string> texts;
+        for (const Cell& c : cells) {
+            std::string x = markdown_escape(c.text);
+            texts.push_back(c.tone == Tone::bad || c.tone == Tone::error ? "**" + x + "**" : x);
+        }
+        out += row(texts);
+    }
+    return out + "\n";
+}
+
+// A chart of a section as a table with a bar of block characters (a merge-request comment
+// shows no SVG): label, value, bar scaled to the largest value.
+std::string chart_text(const Chart& c) {
+    if (c.bars.empty()) return "";
+    double top = 0;
+    for (const Bar& b : c.bars) top = std::max(top, b.value);
+    std::string out = "*" + markdown_escape(c.title) + "*\n\n" + row({" ", markdown_escape(c.unit.empty() ? "value" : c.unit), " "}) +
+                      row({"---", "---:", "---"});
+    for (const Bar& b : c.bars) {
+        int width = top > 0 ? static_cast<int>(b.value / top * 20 + 0.5) : 0;
+        if (b.value > 0 && width == 0) width = 1;
+        std::string bar;
+        for (int i = 0; i < width; ++i) bar += "\xE2\x96\x88";  // U+2588 FULL BLOCK
+        out += row({markdown_escape(b.label), markdown_escape(b.value_text.empty() ? std::to_string(b.value) : b.value_text),
+                    bar.empty() ? " " : bar});
+    }
+    return out + "\n";
+}
+
+// Text for inside <summary>: no Markdown there, only HTML escaping.
+std::string summary_text(std::string_view raw) {
+    std::string out;
+    for (char c : clean_text(raw)) {
+        if (c == '<') out += "&lt;";
+        else if (c == '>') out += "&gt;";
+        else if (c == '&') out += "&amp;";
+        else if (c != '\n' && c != '\r') out += c;
+    }
+    return out;
+}
+
+// A section at a heading level (2: "##"): heading, facts, tables, charts, notes, the verbatim
+// block, then its children one level down; a collapsed one inside <details>.
+std::string section_text(const Section& s, int level) {
+    std::string out;
+    std::string heading = markdown_escape(s.heading);
+    if (s.tone != Tone::plain) heading += std::string(" — ") + tone_word(s.tone);
+    if (s.collapsed) {
+        std::string plain = summary_text(s.heading);
+        if (s.tone != Tone::plain) plain += std::string(" — ") + tone_word(s.tone);
+        out += "<details><summary>" + plain + "</summary>\n\n";
+    } else {
+        out += std::string(static_cast<std::size_t>(std::min(level, 6)), '#') + " " + heading + "\n\n";
+    }
+    if (!s.facts.empty()) out += facts_list(s.facts) + "\n";
+    out += table_text(s.table);
+    for (const Table& t : s.tables) out += table_text(t);
+    for (const Chart& c : s.charts) out += chart_text(c);
+    for (const std::string& n : s.notes) out += markdown_escape(n) + "\n\n";
+    if (!s.detail.empty()) out += fenced(s.detail, "text") + "\n";
+    for (const Section& child : s.children) out += section_text(child, level + 1);
+    if (s.collapsed) out += "</details>\n\n";
+    return out;
+}
+
 }  // namespace
 
 // Punctuation that starts emphasis, links, code, HTML or table cells is escaped, '#' at the
@@ -82,26 +190,8 @@ std::string to_markdown(const Document& doc) {
     std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char c) { return std::toupper(c); });
     out += "**Verdict: " + verdict + "** — " + markdown_escape(doc.summary) + "\n\n";
     out += facts_list(doc.facts) + "\n";
-    for (const Section& s : doc.sections) {
-        out += "## " + markdown_escape(s.heading);
-        if (s.tone != Tone::plain) out += std::string(" — ") + tone_word(s.tone);
-        out += "\n\n";
-        if (!s.facts.empty()) out += facts_list(s.facts) + "\n";
-        if (!s.table.headers.empty() && !s.table.rows.empty()) {
-            std::vector<std::string> headers, rule;
-            for (const std::string& h : s.table.headers) headers.push_back(markdown_escape(h)), rule.emplace_back("---");
-            out += row(headers) + row(rule);
-            for (const auto& cells : s.table.rows) {
-                std::vector<std::string> texts;
-                for (const Cell& c : cells) {
-                    std::string t = markdown_escape(c.text);
-                    texts.push_back(c.tone == Tone::bad || c.tone == Tone::error ? "**" + t + "**" : t);
-                }
-                out += row(texts);
-            }
-            out += "\n";
-        }
-    }
+    for (const Section& s : doc.sections) out += section_text(s, 2);
+    for (const DistroComparison& c : doc.comparisons) out += comparison(c);
     if (!doc.charts.empty()) out += "Charts (" + markdown_escape(doc.charts_heading) + "): see report.html.\n\n";
     if (!doc.failures.empty()) {
         out += "## Failures\n\n";

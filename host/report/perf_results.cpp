@@ -1,5 +1,7 @@
 #include "report/perf_results.hpp"
 
+#include "report/compare.hpp"
+
 #include "report/pyyaml.hpp"
 
 #include <fmt/format.h>
@@ -40,11 +42,11 @@ json::object seed_case(const CaseResult& c) {
     json::array explain, timing;
     for (const ExplainResult& x : c.explain)
         explain.push_back(json::object{{"query", x.query},
-                                       {"result", x.result},
+                                       {"result", x.result()},
                                        {"matched_expected_file",
                                         x.matched_expected_file ? json::value(*x.matched_expected_file) : nullptr}});
     for (const TimingResult& t : c.timing)
-        timing.push_back(json::object{{"query", t.query}, {"result", t.result}, {"status", t.status}});
+        timing.push_back(json::object{{"query", t.query}, {"result", t.result()}, {"status", t.status()}});
     json::object o{{"case_name", c.name}, {"explain_results", std::move(explain)}, {"timing_results", std::move(timing)}};
     if (!c.error.empty()) o["error"] = c.error;
     return o;
@@ -64,7 +66,7 @@ json::object case_json(const CaseResult& c) {
     for (const ExplainResult& x : c.explain) {
         json::object o = x.detail;
         o["query"] = x.query;
-        o["result"] = x.result;
+        o["result"] = x.result();
         o["matched_expected_file"] = x.matched_expected_file ? json::value(*x.matched_expected_file) : nullptr;
         if (!x.error.empty()) o["error"] = x.error;
         explain.push_back(std::move(o));
@@ -72,8 +74,8 @@ json::object case_json(const CaseResult& c) {
     for (const TimingResult& t : c.timing) {
         json::object o = t.detail;
         o["query"] = t.query;
-        o["result"] = t.result;
-        o["status"] = t.status;
+        o["result"] = t.result();
+        o["status"] = t.status();
         if (!t.error.empty()) o["error"] = t.error;
         timing.push_back(std::move(o));
     }
@@ -177,6 +179,8 @@ json::object results_json(const PerfResults& results) {
                                        {"file", b.file}, {"path", b.path.string()}, {"created", b.created},
                                        {"error", b.error}});
     json::array differences(results.expected_differences.begin(), results.expected_differences.end());
+    json::array comparisons;
+    for (const DistroComparison& c : compare_distributions(results)) comparisons.push_back(c.to_json());
     return {{"kind", "perf"},
             {"scenario", results.scenario},
             {"scenario_dir", results.scenario_dir.string()},
@@ -185,7 +189,8 @@ json::object results_json(const PerfResults& results) {
             {"compared_with_expected", results.compared_with_expected},
             {"expected_differences", std::move(differences)},
             {"blessed", std::move(blessed)},
-            {"test_results", std::move(targets)}};
+            {"test_results", std::move(targets)},
+            {"distribution_comparisons", std::move(comparisons)}};
 }
 
 std::vector<std::string> compare_yaml(const YAML::Node& expected, const YAML::Node& actual) {
@@ -244,9 +249,9 @@ std::string summary_table(const PerfResults& results) {
         for (const CaseResult& c : t.cases) {
             std::size_t match = 0, within = 0;
             std::string times;
-            for (const ExplainResult& x : c.explain) match += x.result == "match";
+            for (const ExplainResult& x : c.explain) match += x.verdict == sdk::PlanVerdict::match;
             for (const TimingResult& tm : c.timing) {
-                within += tm.status == "success";
+                within += tm.success;
                 const json::value* stats = tm.detail.if_contains("stats");
                 const json::value* med = stats && stats->is_object() ? stats->as_object().if_contains("median") : nullptr;
                 const json::value* limit = tm.detail.if_contains("limit_ms");

@@ -5,6 +5,8 @@
 
 #include "core/error.hpp"
 
+#include <pgorch/perf.hpp>
+
 #include <boost/json.hpp>
 
 #include <filesystem>
@@ -31,24 +33,27 @@ struct ScriptRun {
     std::string error;             // why it failed (empty when ok)
 };
 
-// Result words of the original tool, plus "error" (the query could not run) and "not run"
-// (a hook failed before it).
+// The verdict of each query, in the SDK's perf check contract (pgorch/perf.hpp): the original
+// tool's words plus "error" (the query could not run) and "not run" (a hook failed before it).
 struct ExplainResult {
     std::string query;                            // as written
-    std::string result = "not run";               // match | mismatch | error | not run
+    sdk::PlanVerdict verdict = sdk::PlanVerdict::not_run;
     std::optional<std::string> matched_expected_file;
     std::string error;
     boost::json::object detail;                   // the plugin's result: actual, diff, ...
-    bool failed() const { return result != "match"; }
+    std::string result() const { return sdk::to_string(verdict); }
+    bool failed() const { return verdict != sdk::PlanVerdict::match; }
 };
 
 struct TimingResult {
     std::string query;                            // as written
-    std::string result = "not run";               // within expected | exceeds expected | error | not run
-    std::string status = "failure";               // success | failure
+    sdk::TimingVerdict verdict = sdk::TimingVerdict::not_run;
+    bool success = false;                         // results/conf.yaml's status: success | failure
     std::string error;
     boost::json::object detail;                   // the plugin's result: limit_ms, stats, ...
-    bool failed() const { return status != "success"; }
+    std::string result() const { return sdk::to_string(verdict); }
+    std::string status() const { return success ? "success" : "failure"; }
+    bool failed() const { return !success; }
 };
 
 struct CaseResult {
@@ -93,6 +98,9 @@ struct PerfResults {
     std::vector<std::string> expected_differences; // vs expected/conf.yaml ("" when none compared)
     bool compared_with_expected = false;
     double duration_ms = 0;
+    // The step plugins that ran the plan and the timing checks (scenario/perf_checks.hpp): a
+    // JUnit failure's type names them.
+    std::string plan_plugin, timing_plugin;
 };
 
 // `results/conf.yaml` as text: test_results: - test_version (quoted string), test_edition,

@@ -54,14 +54,17 @@ json::object upgrade_json(const UpgradeResults& r) {
         for (const auto& x : s.scripts) scripts.push_back(script_json(x));
         for (const auto& l : s.logs) logs.emplace_back(l);
         for (const auto& d : s.differences) diffs.emplace_back(d);
-        steps.push_back(json::object{
+        json::object step{
             {"index", s.index}, {"method", s.method}, {"variant", s.variant}, {"from_version", s.from_version},
             {"to_version", s.to_version}, {"cluster_before", s.cluster_before}, {"cluster_after", s.cluster_after},
             {"verdict", s.verdict}, {"error", s.error}, {"error_code", s.error_code}, {"duration_ms", s.duration_ms},
             {"downtime_ms", s.downtime_ms},
             {"size_before", s.size_before}, {"size_after", s.size_after}, {"snapshot_ms", s.snapshot_ms},
             {"metrics", s.metrics}, {"logs", std::move(logs)}, {"scripts", std::move(scripts)},
-            {"verification", s.verification}, {"differences", std::move(diffs)}});
+            {"verification", s.verification}, {"differences", std::move(diffs)}};
+        if (!s.details.empty()) step["details"] = s.details;
+        if (!s.report.empty()) step["report"] = s.report.to_json();
+        steps.push_back(std::move(step));
     }
     return {{"kind", "upgrade"}, {"scenario", r.scenario}, {"run_id", r.run_id}, {"db_type", r.db_type},
             {"db_version", r.start_version}, {"passed", r.passed()}, {"error", r.error},

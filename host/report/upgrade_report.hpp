@@ -4,6 +4,8 @@
 
 #include "core/error.hpp"
 
+#include <pgorch/report.hpp>
+
 #include <boost/json.hpp>
 
 #include <optional>
@@ -42,6 +44,8 @@ struct UpgradeStepResult {
     std::vector<UpgradeScript> scripts;
     boost::json::object verification; // engine::Verdict::to_json(), empty when not reached
     std::vector<std::string> differences;  // readable diff lines (unexpected first)
+    sdk::StepReport report;           // what the step adds to the human reports (its result's "report")
+    boost::json::object details;      // the step's own findings (its result's "details"), kept in report.json
 };
 
 struct UpgradeResults {

@@ -362,23 +362,11 @@ Expected<int> remove_stale(const docker::Client& client, const std::string& labe
     return removed;
 }
 
-DockerOptions docker_options(const scenario::DockerSettings& s, const std::string& run_id, const fs::path& scenario_dir) {
-    DockerOptions o;
-    o.image = s.image ? s.image->value : "pgorch-debian:bookworm";
-    if (s.registry) o.registry = s.registry->value;
-    if (s.container_name) o.container_name = s.container_name->value;
-    // host_port/container_port are not mapped: the container uses the host network, where
-    // every cluster listens on 127.0.0.1 on a free port like in the local runtime.
-    if (!scenario_dir.empty()) o.shared_dirs.push_back(scenario_dir);
-    return o;
-}
-
-Expected<std::unique_ptr<Runtime>> make_docker_runtime(const scenario::DockerSettings& settings, const std::string& run_id,
-                                                       const fs::path& run_dir, const fs::path& scenario_dir) {
+Expected<std::unique_ptr<Runtime>> make_docker_runtime(DockerOptions options, const std::string& run_id,
+                                                       const fs::path& run_dir) {
     auto ep = docker::endpoint_from_env();
     if (!ep) return ep.error();
-    auto rt = std::make_unique<DockerRuntime>(docker::Client(*ep), run_id, run_dir,
-                                              docker_options(settings, run_id, scenario_dir));
+    auto rt = std::make_unique<DockerRuntime>(docker::Client(*ep), run_id, run_dir, std::move(options));
     if (Status st = rt->start(); !st) return st.error();
     return std::unique_ptr<Runtime>(std::move(rt));
 }

@@ -1,5 +1,6 @@
 // The docker runtime: every command of a run executes in one container of its own, created
-// through the Docker Engine API (docker_client.hpp) from the scenario's `docker:` image.
+// through the Docker Engine API (docker_client.hpp) from an image. It knows nothing of scenarios:
+// the engine fills in its DockerOptions from a scenario's `docker:` section.
 //
 // Lifecycle: start() removes containers of crashed runs (remove_stale) and any container left
 // with the same name, checks or pulls the image, creates and starts the container (labels
@@ -15,7 +16,6 @@
 
 #include "runtime/docker_client.hpp"
 #include "runtime/runtime.hpp"
-#include "scenario/model.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -86,16 +86,11 @@ private:
 // Returns how many were removed.
 Expected<int> remove_stale(const docker::Client& client, const std::string& label = {});
 
-// Options from a scenario's `docker:` section, the run's folder and the scenario folder.
-DockerOptions docker_options(const scenario::DockerSettings& settings, const std::string& run_id,
-                             const fs::path& scenario_dir = {});
-
 // Connects to DOCKER_HOST, checks the API version and starts a DockerRuntime for the run.
 // The result is a started DockerRuntime (dynamic_cast to call finish() early; its destructor
 // finishes otherwise). An Error when the engine does not answer, the image is missing, etc.
-Expected<std::unique_ptr<Runtime>> make_docker_runtime(const scenario::DockerSettings& settings,
-                                                       const std::string& run_id, const fs::path& run_dir,
-                                                       const fs::path& scenario_dir = {});
+Expected<std::unique_ptr<Runtime>> make_docker_runtime(DockerOptions options, const std::string& run_id,
+                                                       const fs::path& run_dir);
 
 // Whether an engine answers at DOCKER_HOST (for runtime selection): the API version or an Error.
 Expected<std::string> docker_engine_version();

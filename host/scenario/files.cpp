@@ -31,9 +31,10 @@ Error located(Error e, const SourceLocation& where) {
 
 }  // namespace
 
-// Looks the name up under each prefix and checks it stays inside the folder.
-Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
-                               const std::vector<std::string>& prefixes, bool may_be_missing) {
+// Looks the name up under each prefix and checks it stays inside the folder; a folder is
+// accepted only with folders_too.
+static Expected<FileRef> resolve(const fs::path& dir, const Text& name, const std::vector<std::string>& prefixes,
+                                 bool may_be_missing, bool folders_too) {
     const fs::path root = dir.lexically_normal();
     const fs::path real_root = real(root);
     const fs::path written(name.value);
@@ -74,8 +75,9 @@ Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
             return located(Error::invalid("file " + quoted + " leads outside the scenario folder "
                                           "through a symbolic link", escape_hint),
                            name.where);
-        if (!fs::is_regular_file(c, ec))
-            return located(Error::invalid("file " + quoted + " is not a regular file"), name.where);
+        if (!fs::is_regular_file(c, ec) && !(folders_too && fs::is_directory(c, ec)))
+            return located(Error::invalid("file " + quoted + " is not a regular file" + (folders_too ? " or a folder" : "")),
+                           name.where);
         return FileRef{name.value, c, name.where};
     }
     if (may_be_missing && first_inside) return FileRef{name.value, *first_inside, name.where};
@@ -85,5 +87,12 @@ Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
                                   "Paths are relative to the scenario folder \"" + root.string() + "\"."),
                    name.where);
 }
+
+Expected<FileRef> resolve_file(const fs::path& dir, const Text& name, const std::vector<std::string>& prefixes,
+                               bool may_be_missing) {
+    return resolve(dir, name, prefixes, may_be_missing, false);
+}
+
+Expected<FileRef> resolve_path(const fs::path& dir, const Text& name) { return resolve(dir, name, {""}, false, true); }
 
 }  // namespace pgorch::scenario

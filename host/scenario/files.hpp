@@ -17,6 +17,10 @@ namespace pgorch::scenario {
 Expected<FileRef> resolve_file(const fs::path& dir, const Text& name,
                                const std::vector<std::string>& prefixes, bool may_be_missing = false);
 
+// A file or a folder a path option names (PGORCH_OPT_PATH), relative to the scenario folder
+// `dir`: refused, as resolve_file refuses, when it escapes the folder or does not exist.
+Expected<FileRef> resolve_path(const fs::path& dir, const Text& name);
+
 // True when `path` is `root` or lies below it (both compared lexically, already normalized).
 bool is_within(const fs::path& root, const fs::path& path);
 

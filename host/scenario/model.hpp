@@ -4,6 +4,8 @@
 
 #include "core/error.hpp"
 
+#include <boost/json.hpp>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -80,6 +82,16 @@ struct VerifySettings {
     SourceLocation where;
 };
 
+// A key of a step that is not one of the host's step keys (parser.hpp step_keys()): an option of
+// the step's plugin written in the seed's style (`migrations: app/migrations`); the validation
+// checks it against the plugin's declared options.
+struct StepKey {
+    std::string key;
+    SourceLocation key_where;
+    Text text;                                // a scalar value
+    std::optional<std::vector<Text>> list;    // a YAML list
+};
+
 struct UpgradeStep {
     Text type;                     // registry key of a step plugin: pg_upgrade, minor, pg_dumpall ...
     DbTarget target;               // db_type defaults to the scenario's
@@ -87,6 +99,10 @@ struct UpgradeStep {
     ArgMap args;                   // e.g. pg_upgrade: "--link"
     SourceLocation where;
     std::optional<VerifySettings> verify;  // added by the upgrade module
+    std::vector<StepKey> plugin_keys;      // the step's other keys, in file order
+    // The step plugin's options from `args` and plugin_keys, converted to their declared types
+    // by the validation against the plugins (validate_against_plugins).
+    boost::json::object options;
 };
 
 enum class Kind { perf, upgrade };
@@ -116,6 +132,11 @@ struct Scenario {
 
     // kind: upgrade, added by the upgrade module
     std::optional<VerifySettings> verify;
+
+    // Options of the perf check plugins and of the distro plugins, by plugin name, from `args:
+    // <plugin>: "--key=value ..."`, converted to their declared types by the validation against
+    // the plugins (validate_against_plugins). A plugin with no options has none here.
+    std::map<std::string, boost::json::object> perf_check_options, distro_options;
 };
 
 // Every problem found, in file order. A scenario with errors must not run.

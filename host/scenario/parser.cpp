@@ -6,6 +6,8 @@
 #include "scenario/manifest.hpp"
 #include "scenario/reader.hpp"
 
+#include <pgorch/util.hpp>
+
 #include <yaml-cpp/yaml.h>
 #include <yaml-cpp/eventhandler.h>
 
@@ -178,9 +180,10 @@ std::optional<VerifySettings> Parser::verify(const YAML::Node& k, const YAML::No
             else if (n) out.jobs = static_cast<int>(*n);
         } else if (key == "amcheck") {
             auto t = r_.text(kk, vv, w);
-            if (t && t->value != "true" && t->value != "false")
-                r_.error(t->where, w + " must be true or false, not \"" + t->value + "\"");
-            else if (t) out.amcheck = t->value == "true";
+            std::optional<bool> b = t ? sdk::parse_bool(t->value) : std::nullopt;
+            if (t && !b)
+                r_.error(t->where, w + " must be a boolean (" + sdk::bool_words() + "), not \"" + t->value + "\"");
+            else if (b) out.amcheck = *b;
         } else if (key == "collations") {
             auto t = r_.text(kk, vv, w);
             if (t && t->value != "warn" && t->value != "fail" && t->value != "off")
@@ -334,6 +337,18 @@ void Parser::step(const YAML::Node& node, size_t index) {
     UpgradeStep st;
     st.where = r_.at(node);
     st.target.where = st.where;
+    // Other keys are options of the step's plugin, checked by the validation against the plugin.
+    const detail::Reader::FieldFn plugin_key = [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+        StepKey sk{key, r_.at(k), {}, std::nullopt};
+        if (v.IsSequence()) {
+            sk.list = r_.texts(k, v, what(key, where));
+        } else if (auto t = r_.text(k, v, what(key, where))) {
+            sk.text = *t;
+        } else {
+            return;
+        }
+        st.plugin_keys.push_back(std::move(sk));
+    };
     r_.fields(node, "in " + where, kStepKeys, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
         if (target_field(key, k, v, where, st.target)) return;
         if (key == "type") {
@@ -349,13 +364,13 @@ void Parser::step(const YAML::Node& node, size_t index) {
         } else if (key == "verify") {
             st.verify = verify(k, v, where);
         }
-    });
+    }, &plugin_key);
     if (st.target.db_port)
         r_.error(st.where, "\"db_port\" is not used in " + where, "Ports are chosen by the runtime.");
     if (st.type.empty() && !node["type"])
         r_.error(st.where, where + " has no \"type\"", "Set the step plugin to run, e.g. \"type: pg_upgrade\".");
-    if (st.target.db_version.empty() && !node["db_version"])
-        r_.error(st.where, where + " has no \"db_version\"", "Set the version the step upgrades to.");
+    // A step without db_version keeps the version it starts from: validation (which knows each
+    // plugin's version rule) refuses it for a step that changes versions.
     s_.steps.push_back(std::move(st));
 }
 
@@ -519,6 +534,8 @@ std::optional<YAML::Mark> second_document(const std::string& text) {
 }
 
 }  // namespace
+
+const std::vector<std::string_view>& step_keys() { return kStepKeys; }
 
 // Loads dir/conf.yaml and fills the model; errors and warnings come back sorted by position.
 Diagnostics parse_scenario(const fs::path& dir, Scenario& out) { return parse_scenario(dir, out, ParseOptions{}); }

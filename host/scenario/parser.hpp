@@ -3,6 +3,9 @@
 
 #include "scenario/model.hpp"
 
+#include <string_view>
+#include <vector>
+
 namespace pgorch::scenario {
 
 // Parses `dir`/conf.yaml (kind: perf or kind: upgrade) into `out`, resolving every file it
@@ -20,5 +23,9 @@ struct ParseOptions {
     bool allow_missing_expected = false;
 };
 Diagnostics parse_scenario(const fs::path& dir, Scenario& out, const ParseOptions& options);
+
+// The keys of a step the host reads itself (type, db_version, args ...). Any other key of a step
+// is an option of its plugin (UpgradeStep::plugin_keys), or an error the validation reports.
+const std::vector<std::string_view>& step_keys();
 
 }  // namespace pgorch::scenario

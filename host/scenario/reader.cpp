@@ -95,7 +95,7 @@ void Reader::warn(SourceLocation where, std::string message, std::string hint) {
 
 // Walks a map's entries, reporting bad, duplicate and unknown keys.
 void Reader::fields(const YAML::Node& map, std::string_view context,
-                    const std::vector<std::string_view>& known, const FieldFn& fn) {
+                    const std::vector<std::string_view>& known, const FieldFn& fn, const FieldFn* others) {
     std::set<std::string> seen;
     for (const auto& kv : map) {  // by value: an iterator's -> hands out a temporary
         const YAML::Node k = kv.first;
@@ -111,6 +111,10 @@ void Reader::fields(const YAML::Node& map, std::string_view context,
             continue;
         }
         if (std::find(known.begin(), known.end(), name) == known.end()) {
+            if (others) {
+                (*others)(name, k, v);
+                continue;
+            }
             std::string near = closest(name, known);
             std::string hint = near.empty() ? "Known keys here: " + join(known) + "."
                                             : "Did you mean \"" + near + "\"?";

@@ -41,8 +41,9 @@ public:
     using FieldFn = std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>;
     // Walks a map in file order: non-scalar and duplicate keys are errors, keys outside
     // `known` are errors with a "did you mean" hint; `context` completes "unknown key "x" <context>".
+    // With `others`, a key outside `known` goes to it instead of being an error.
     void fields(const YAML::Node& map, std::string_view context,
-                const std::vector<std::string_view>& known, const FieldFn& fn);
+                const std::vector<std::string_view>& known, const FieldFn& fn, const FieldFn* others = nullptr);
 
     // `what` names the value in messages, e.g. "\"db_version\" in step 2". Each reader reports
     // its own error and returns nothing when the value has the wrong shape or range; `key` is

@@ -21,4 +21,29 @@ const std::vector<plugins::OptionSpec>* RegistryCatalog::options(plugins::Kind k
     return p ? &p->options() : nullptr;
 }
 
+// What the step plugin declares in its requirements.
+sdk::PerfCheck RegistryCatalog::perf_check(std::string_view step) const {
+    const plugins::Plugin* p = registry_.find(plugins::Kind::step, step);
+    return p ? p->requirements().perf_check : sdk::PerfCheck::none;
+}
+
+// The validate callback, with a host that offers no service (nothing runs yet).
+std::optional<Refused> RegistryCatalog::validate(plugins::Kind kind, std::string_view name,
+                                                 const boost::json::object& input) const {
+    plugins::Plugin* p = registry_.find(kind, name);
+    if (!p || !p->has(plugins::Callback::validate)) return std::nullopt;
+    plugins::ServiceProvider nothing;
+    plugins::CallOutcome out = p->call(plugins::Callback::validate, nothing, input);
+    if (out.ok()) return std::nullopt;
+    return Refused{out.status, out.error.empty() ? "its validate callback failed with status " + std::to_string(out.status)
+                                                 : out.error};
+}
+
+// The version rule the step plugin declares in its requirements.
+std::optional<sdk::VersionRule> RegistryCatalog::version_rule(std::string_view step) const {
+    const plugins::Plugin* p = registry_.find(plugins::Kind::step, step);
+    if (!p) return std::nullopt;
+    return p->requirements().versions;
+}
+
 }  // namespace pgorch::scenario

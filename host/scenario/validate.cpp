@@ -1,21 +1,28 @@
 #include "scenario/validate.hpp"
 
 #include "core/args.hpp"
+#include "scenario/parser.hpp"
+#include "scenario/perf_checks.hpp"
+#include "scenario/plugin_options.hpp"
 #include "scenario/reader.hpp"
+
+#include <pgorch/distro.hpp>
 
 #include <pgorch/util.hpp>
 
 #include <algorithm>
-#include <charconv>
+#include <map>
 #include <set>
 
 namespace pgorch::scenario {
 
 namespace {
 
+namespace json = boost::json;
+
 class Checker {
 public:
-    Checker(const Scenario& s, const PluginCatalog& c, Diagnostics& d) : s_(s), c_(c), d_(d) {}
+    Checker(Scenario& s, const PluginCatalog& c, Diagnostics& d) : s_(s), c_(c), d_(d) {}
 
     void run();
 
@@ -24,16 +31,20 @@ private:
         d_.errors.push_back(Error::of(id, std::move(message), std::move(hint)).at(where));
     }
     void error(const SourceLocation& where, Error e) { d_.errors.push_back(std::move(e.at(where))); }
-    void warn(const SourceLocation& where, std::string message, std::string hint = {}) {
-        d_.warnings.push_back(Error::invalid(std::move(message), std::move(hint)).at(where));
-    }
     std::string missing_hint(plugins::Kind kind, const std::string& name) const;
     void distro(const Text& db_type);
     void args(const ArgMap& args, std::string_view where);
-    void step(const UpgradeStep& st, size_t index);
-    void perf_needs(std::string_view plugin, const SourceLocation* first_use);
+    void step(UpgradeStep& st, size_t index);
+    void perf_checks();
+    json::object top_options(plugins::Kind kind, const std::string& name);
+    void distro_options();
+    void distro_validate();
+    // The plugin's validate callback; its refusal becomes an error at `where` prefixed with `what`.
+    void call_validate(plugins::Kind kind, const std::string& name, const json::object& input,
+                       const SourceLocation& where, const std::string& what,
+                       const std::map<std::string, SourceLocation>& option_places = {});
 
-    const Scenario& s_;
+    Scenario& s_;
     const PluginCatalog& c_;
     Diagnostics& d_;
     std::set<std::string> seen_db_types_;  // "value@location": an inherited db_type is reported once
@@ -77,39 +88,26 @@ void Checker::args(const ArgMap& args, std::string_view where) {
     }
 }
 
-// True when `value` has the syntax the option type wants.
-bool fits(pgorch_option_type type, const std::string& value) {
-    const char* b = value.data();
-    const char* e = b + value.size();
-    if (type == PGORCH_OPT_INTEGER) {
-        long v;
-        auto [p, ec] = std::from_chars(b, e, v);
-        return ec == std::errc() && p == e;
-    }
-    if (type == PGORCH_OPT_NUMBER) {
-        double v;
-        auto [p, ec] = std::from_chars(b, e, v);
-        return ec == std::errc() && p == e;
-    }
-    if (type == PGORCH_OPT_BOOLEAN) return sdk::parse_bool(value).has_value();
-    return true;
+// A refusal that starts with `option "KEY"` is reported at that option when `option_places` has
+// it, else at `where`. The plugin's status gives the code (a catalog code it names in its message
+// wins).
+void Checker::call_validate(plugins::Kind kind, const std::string& name, const json::object& input,
+                            const SourceLocation& where, const std::string& what,
+                            const std::map<std::string, SourceLocation>& option_places) {
+    auto refused = c_.validate(kind, name, input);
+    if (!refused) return;
+    SourceLocation at = where;
+    const std::string& m = refused->message;
+    if (m.rfind("option \"", 0) == 0)
+        if (auto it = option_places.find(m.substr(8, m.find('"', 8) - 8)); it != option_places.end()) at = it->second;
+    error(at, error_of_status(refused->status, m, errors::Code::plugin_input, what + ": "));
 }
 
-// An option type as messages name it.
-std::string type_name(pgorch_option_type type) {
-    switch (type) {
-    case PGORCH_OPT_INTEGER: return "an integer";
-    case PGORCH_OPT_NUMBER: return "a number";
-    case PGORCH_OPT_BOOLEAN: return std::string("a boolean (") + sdk::bool_words() + ")";
-    default: return "a string";
-    }
-}
-
-// A step's type must be a step plugin whose options cover the step's args.
-void Checker::step(const UpgradeStep& st, size_t index) {
-    std::string where = "in step " + std::to_string(index);
+// A step's type must be a step plugin; its args are that plugin's options, typed, then validated.
+void Checker::step(UpgradeStep& st, size_t index) {
+    const std::string n = std::to_string(index);
     distro(st.target.db_type);
-    args(st.args, "\"args\" in step " + std::to_string(index));
+    args(st.args, "\"args\" in step " + n);
     if (st.type.empty()) return;
     const std::string& type = st.type.value;
     const auto* opts = c_.options(plugins::Kind::step, type);
@@ -117,66 +115,125 @@ void Checker::step(const UpgradeStep& st, size_t index) {
         error(st.type.where, plugins::no_plugin(plugins::Kind::step, type, missing_hint(plugins::Kind::step, type)));
         return;
     }
-    std::vector<std::string_view> declared;
-    for (const auto& o : *opts) declared.push_back(o.key);
-    for (const auto& arg : st.args) {  // no structured binding: clang 14 cannot capture one
-        const std::string& key = arg.first;
-        const Text& value = arg.second;
-        auto o = std::find_if(opts->begin(), opts->end(), [&](const auto& x) { return x.key == key; });
-        if (o == opts->end()) {
-            std::string near = detail::closest(key, declared);
-            std::string hint = !near.empty()  ? "Did you mean \"" + near + "\"?"
-                               : declared.empty() ? "Step plugin \"" + type + "\" takes no options."
-                                                  : "Its options are: " + detail::join(declared) + ".";
-            error(value.where, errors::Code::unknown_option,
-                  "option \"" + key + "\" is not declared by step plugin \"" + type + "\" " + where, hint);
-        } else if (o->ignored) {
-            warn(value.where, "option \"" + key + "\" has no effect on step plugin \"" + type + "\" " + where,
-                 "Remove it, or use a step type that takes it.");
-        } else if (!fits(o->type, value.value)) {
-            error(value.where, errors::Code::bad_option_value,
-                  "option \"" + key + "\" of step plugin \"" + type + "\" must be " + type_name(o->type) + ", not \"" +
-                      value.value + "\"");
+    if (auto rule = c_.version_rule(type); st.target.db_version.empty() && rule && *rule != sdk::VersionRule::same)
+        error(st.where, errors::Code::manifest_invalid, "step " + n + " has no \"db_version\"", "Set the version the step upgrades to.");
+    std::vector<RawOption> raw;
+    for (const auto& [key, value] : st.args) raw.push_back({key, {value.value, std::nullopt}, value.where});
+    const std::size_t before = d_.errors.size();
+    // The step's own keys that are not the host's: declared options of its plugin, or errors.
+    std::vector<std::string_view> known = step_keys();
+    for (const auto& o : *opts) known.push_back(o.key);
+    for (const StepKey& k : st.plugin_keys) {
+        auto declared = std::find_if(opts->begin(), opts->end(), [&](const auto& o) { return o.key == k.key; });
+        if (declared == opts->end()) {
+            std::string near = detail::closest(k.key, known);
+            error(k.key_where, errors::Code::unknown_key, "unknown key \"" + k.key + "\" in step " + n,
+                  near.empty() ? "Known keys here: " + detail::join(known) + "." : "Did you mean \"" + near + "\"?");
+            continue;
         }
+        plugins::OptionValue value{k.text.value, std::nullopt};
+        if (k.list) {
+            value.list.emplace();
+            for (const Text& t : *k.list) value.list->push_back(t.value);
+        }
+        raw.push_back({k.key, std::move(value), k.list ? k.key_where : k.text.where});
     }
-    for (const auto& o : *opts)
-        if (o.required && !st.args.count(o.key))
-            error(st.where, errors::Code::bad_option_value,
-                  "step " + std::to_string(index) + " (" + type + "): required option \"" + o.key + "\" is missing",
-                  "Add it under the step's \"args\".");
+    const OptionOwner owner{plugins::Kind::step, type, "in step " + n, "step " + n + " (" + type + ")",
+                            "Add it to the step, or under its \"args\".", st.where};
+    st.options = check_options(*opts, raw, owner, s_.dir, d_);
+    if (d_.errors.size() != before) return;
+    // With the scenario folder (relative paths) and the step's place in the chain; nothing runs.
+    std::map<std::string, SourceLocation> places;
+    for (const RawOption& r : raw) places.emplace(r.key, r.where);
+    const json::object input{{"options", st.options},
+                             {"scenario_dir", s_.dir.string()},
+                             {"step", json::object{{"index", index}, {"type", type}}}};
+    call_validate(plugins::Kind::step, type, input, st.where, "step " + n + " (" + type + ")", places);
 }
 
-// A perf scenario with explain (or timing) queries needs that step plugin.
-void Checker::perf_needs(std::string_view plugin, const SourceLocation* first_use) {
-    if (!first_use || c_.options(plugins::Kind::step, plugin)) return;
-    error(*first_use, plugins::no_plugin(plugins::Kind::step, std::string(plugin),
-                                         "It runs the " + std::string(plugin) + " queries. " +
-                                             missing_hint(plugins::Kind::step, std::string(plugin))));
+// A plugin's options from the top-level `args: <name>: "--key=value ..."`, checked and typed.
+json::object Checker::top_options(plugins::Kind kind, const std::string& name) {
+    auto it = s_.args.find(name);
+    const auto* specs = c_.options(kind, name);
+    if (it == s_.args.end() || !specs) return {};
+    auto raw = option_words(it->second);
+    if (!raw) {
+        if (split_args(it->second.value))  // a quoting error is reported by args()
+            error(it->second.where, errors::Code::manifest_invalid, "\"" + name + "\" in \"args\": " + raw.error().message,
+                  raw.error().hint);
+        return {};
+    }
+    const std::string label = std::string(plugins::to_string(kind)) + " plugin \"" + name + "\"";
+    const OptionOwner owner{kind, name, "in \"args\"", label,
+                            "Add it to \"args: " + name + ":\" as --name=value.", it->second.where};
+    return check_options(*specs, *raw, owner, s_.dir, d_);
 }
 
-// Runs every check in scenario order.
+// Each perf check the cases use needs its plugin, declaring that check; its options are typed
+// and validated.
+void Checker::perf_checks() {
+    for (const PerfCheckKey& key : kPerfChecks) {
+        const SourceLocation* first_use = scenario::first_use(s_, key.check);
+        if (!first_use) continue;
+        const std::string plugin(key.plugin);
+        if (!c_.options(plugins::Kind::step, plugin)) {
+            error(*first_use, plugins::no_plugin(plugins::Kind::step, plugin,
+                                                 "It runs the " + key.queries() + ". " +
+                                                     missing_hint(plugins::Kind::step, plugin)));
+            continue;
+        }
+        if (c_.perf_check(plugin) != key.check) {
+            error(*first_use, errors::Code::unknown_plugin,
+                  "step plugin \"" + plugin + "\" cannot run the " + key.queries() + ": it does not declare \"perf_check\": \"" +
+                      sdk::to_string(key.check) + "\"",
+                  "Use the \"" + plugin + "\" plugin pgorch ships, or one built as a " + sdk::to_string(key.check) + " check.");
+            continue;
+        }
+        const std::size_t before = d_.errors.size();
+        json::object options = top_options(plugins::Kind::step, plugin);
+        if (d_.errors.size() != before) continue;
+        auto it = s_.args.find(plugin);
+        call_validate(plugins::Kind::step, plugin, json::object{{"options", options}},
+                      it == s_.args.end() ? *first_use : it->second.where, "\"" + plugin + "\" in args");
+        s_.perf_check_options[plugin] = std::move(options);
+    }
+}
+
+// `args: <distro>: "..."` for every loaded distro plugin the args name.
+void Checker::distro_options() {
+    for (const auto& entry : s_.args)
+        if (c_.options(plugins::Kind::distro, entry.first))
+            s_.distro_options[entry.first] = top_options(plugins::Kind::distro, entry.first);
+}
+
+// A distro's validate callback on its options alone, where they are written (`args: <distro>:`).
+// Its calls once per version the scenario names come with the version plan (engine/versions.cpp,
+// Resolver::check), where the exec service is there to read a scenario's package files.
+void Checker::distro_validate() {
+    for (const auto& entry : s_.distro_options)
+        call_validate(plugins::Kind::distro, entry.first, sdk::DistroValidateRequest{entry.second, {}, {}}.to_json(),
+                      s_.args.at(entry.first).where, "\"" + entry.first + "\" in args");
+}
+
+// Runs every check in scenario order; the validate callbacks only when the options are sound.
 void Checker::run() {
     args(s_.args, "\"args\"");
+    const std::size_t before = d_.errors.size();
+    distro_options();
     if (s_.kind == Kind::upgrade) {
         distro(s_.start.db_type);
         for (size_t i = 0; i < s_.steps.size(); ++i) step(s_.steps[i], i + 1);
-        return;
+    } else {
+        for (const auto& t : s_.db_params) distro(t.db_type);
+        perf_checks();
     }
-    for (const auto& t : s_.db_params) distro(t.db_type);
-    const SourceLocation* explain = nullptr;
-    const SourceLocation* timing = nullptr;
-    for (const auto& c : s_.cases) {
-        if (!explain && !c.explain_queries.empty()) explain = &c.explain_queries.front().where;
-        if (!timing && !c.timing_queries.empty()) timing = &c.timing_queries.front().where;
-    }
-    perf_needs("explain", explain);
-    perf_needs("timing", timing);
+    if (d_.errors.size() == before) distro_validate();
 }
 
 }  // namespace
 
 // Checks the scenario against the catalog and keeps the diagnostics in file order.
-void validate_against_plugins(const Scenario& scenario, const PluginCatalog& catalog, Diagnostics& diag) {
+void validate_against_plugins(Scenario& scenario, const PluginCatalog& catalog, Diagnostics& diag) {
     Checker(scenario, catalog, diag).run();
     auto by_position = [](const Error& a, const Error& b) {
         auto la = a.where.value_or(SourceLocation{}), lb = b.where.value_or(SourceLocation{});

@@ -21,10 +21,15 @@ struct Catalog : scenario::PluginCatalog {
         if (kind == plugins::Kind::distro) return {"pgdg"};
         return {"explain", "minor", "pg_dumpall", "pg_upgrade", "timing"};
     }
+    std::vector<plugins::OptionSpec> timing{{"warmup", PGORCH_OPT_INTEGER, false, false, false, "", ""},
+                                            {"repetitions", PGORCH_OPT_INTEGER, false, false, false, "", ""}};
     const std::vector<plugins::OptionSpec>* options(plugins::Kind kind, std::string_view name) const override {
         for (const auto& n : names(kind))
-            if (n == name) return name == "pg_upgrade" ? &upgrade : &none;
+            if (n == name) return name == "pg_upgrade" ? &upgrade : name == "timing" ? &timing : &none;
         return nullptr;
+    }
+    sdk::PerfCheck perf_check(std::string_view step) const override {
+        return step == "explain" ? sdk::PerfCheck::plan : step == "timing" ? sdk::PerfCheck::timing : sdk::PerfCheck::none;
     }
 };
 
@@ -52,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     scenario::Scenario s;
     scenario::Diagnostics d = scenario::parse_scenario(dir, s);
-    if (d.ok()) scenario::validate_against_plugins(s, Catalog{}, d);
+    const Catalog catalog;
+    if (d.ok()) scenario::validate_against_plugins(s, catalog, d);
     for (const auto& e : d.errors)
         if (e.message.empty()) std::abort();  // every refusal says why
     return 0;

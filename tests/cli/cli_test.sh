@@ -27,7 +27,7 @@ expect() {
   fi
 }
 
-expect 0 '^pgorch-host [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI 1\.1\)' -- --version
+expect 0 '^pgorch-host [0-9]+\.[0-9]+\.[0-9]+ \(plugin ABI 1\.2\)' -- --version
 expect 0 'usage: pgorch-host \[options\] COMMAND' -- --help
 expect 2 'usage: pgorch-host \[options\] COMMAND' --
 expect 0 'usage: pgorch-host run SCENARIO' -- run --help
@@ -58,6 +58,15 @@ expect 2 'Did you mean "db_version"' -- run "$tmp/bad"
 code=$("$host" validate "$tmp/bad" 2>&1 | grep 'db_verison' | grep -o 'PGO-[0-9]*' | head -n1)
 expect 0 "^$code unknown_key" -- explain-error "$code"
 [[ ! -e $tmp/work ]] || { echo "FAIL: an invalid scenario created a run folder"; failures=$((failures + 1)); }
+# The perf check options of the measurements: refused by validate, before anything runs.
+mkdir -p "$tmp/perfopts"
+echo 'SELECT 1;' >"$tmp/perfopts/q.sql"
+for args in 'timing: --repetitions=zero' 'timing: --warmpu=2' 'explain: --normalise=numbers'; do
+  printf 'kind: perf\ndb_params:\n  - db_version: "15"\nargs:\n  %s\ncases:\n  - name: c1\n    explain_queries:\n      - query: q.sql\n        expected: [q.sql]\n    timing_queries:\n      - query: q.sql\n        expected_time_ms: 10\n' "$args" >"$tmp/perfopts/conf.yaml"
+  expect 2 "conf.yaml:5:[0-9]+: .*option \"(repetitions|warmpu|normalise)\"" -- validate "$tmp/perfopts"
+done
+expect 2 'Did you mean "normalize"' -- validate "$tmp/perfopts"
+[[ ! -e $tmp/work ]] || { echo "FAIL: a refused scenario created a run folder"; failures=$((failures + 1)); }
 # An unknown step type names the available plugins.
 mkdir -p "$tmp/badstep"
 printf 'kind: upgrade\ndb_version: "15.18"\nsteps:\n  - type: pg_upgrayed\n    db_version: "15.20"\n' >"$tmp/badstep/conf.yaml"

@@ -12,6 +12,7 @@
 # usage: secrets_test.sh PGORCH_HOST SOURCE_DIR CACHE_DIR [local|docker-copy]
 set -u
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/argv_watch.sh"
 mode=${4:-local}
 export PGORCH_WORK_DIR=$work/runs
 
@@ -29,8 +30,7 @@ stop_service() {
   wait "$svc" 2>/dev/null
   svc=
 }
-# Never `kill 0`: with $watch unset it would signal the whole process group (ctest, CI itself).
-trap '[[ -n ${watch:-} ]] && kill "$watch" 2>/dev/null; stop_service; rm -rf "$work"' EXIT
+trap 'argv_watch_stop; stop_service; rm -rf "$work"' EXIT
 
 case $mode in
 local)
@@ -101,19 +101,10 @@ if [[ $mode == docker-copy ]]; then
   echo "podman API service on $DOCKER_HOST (pid $svc)"
 fi
 
-# Every 0.2 s, every process's argv, matched against the secrets (grep -f: not in its own argv).
-( while :; do
-    for f in /proc/[0-9]*/cmdline; do { tr '\0' ' ' <"$f"; } 2>/dev/null; echo; done |
-      grep -F -f "$work/secrets.txt" >>"$work/argv-hits.txt"
-    sleep 0.2
-  done ) &
-watch=$!
-
+argv_watch_start "$work/secrets.txt" "$work/argv-hits.txt"
 "$host" run "$scenario" "${run_opts[@]}" --junit "$work/junit-copy.xml" >"$work/console.txt" 2>&1
 rc=$?
-kill "$watch" 2>/dev/null
-wait "$watch" 2>/dev/null
-watch=  # reaped: its pid may be another process's now
+argv_watch_stop
 [[ $rc -eq 1 ]] || { cat "$work/console.txt"; fail "run exited $rc, want 1 (the fill script fails)"; }
 [[ -s $work/argv-hits.txt ]] && { cat "$work/argv-hits.txt"; fail "a secret was in a process's argv"; }
 echo "argv: no secret in any process during the run"

@@ -19,7 +19,8 @@ allowed = {"15.99": "a version nobody provides: the exit-3 test of tests/fixture
 # the tests that provision (the parse-only fixtures under tests/fixtures/scenarios never run).
 roots = ["scenarios", "tests/fixtures/perf", "tests/fixtures/upgrade", "tests/fixtures/inplace",
          "tests/fixtures/docker", "tests/fixtures/db_port", "tests/upgrade", "tests/perf", "tests/e2e",
-         "tests/docker", "tests/inplace", "tests/pg", "tests/verify", "tests/fixtures/verify", "bench"]
+         "tests/docker", "tests/inplace", "tests/pg", "tests/verify", "tests/fixtures/verify", "bench",
+         "tests/migrations", "tests/fixtures/migrations"]
 patterns = [
     re.compile(r"""db_version:\s*["']?(\d+\.\d+(?:\.\d+)?)["']?"""),         # manifests
     re.compile(r"""provision\s+pgdg\s+(\d+\.\d+)\b"""),                      # scripts

@@ -1,7 +1,7 @@
 // Calling plugins through the services bridge: results, failures, exceptions, every service.
 #include "plugins/describe.hpp"
 #include "plugins/registry.hpp"
-#include "recording_provider.hpp"
+#include "support/fake_services.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,7 +23,7 @@ TEST_CASE("noop echoes its input, logs its message and reads run_dir") {
     REQUIRE(r.load_file(noop_file()));
     Plugin* noop = r.find(Kind::step, "noop");
     REQUIRE(noop);
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     json::object input{{"options", json::object{{"message", "bonjour"}}}, {"x", 1}};
     CallOutcome out = noop->call(Callback::run, host, input);
     REQUIRE(out.ok());
@@ -43,7 +43,7 @@ TEST_CASE("noop echoes its input, logs its message and reads run_dir") {
 TEST_CASE("noop fails with a clear message when fail is true") {
     Registry r;
     REQUIRE(r.load_file(noop_file()));
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     CallOutcome out = r.find(Kind::step, "noop")->call(Callback::run, host,
                                                         json::object{{"options", json::object{{"fail", true}}}});
     CHECK(out.status == PGORCH_ERR_FAILED);
@@ -54,7 +54,7 @@ TEST_CASE("noop fails with a clear message when fail is true") {
 TEST_CASE("a callback the plugin lacks is unavailable") {
     Registry r;
     REQUIRE(r.load_file(noop_file()));
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     CallOutcome out = r.find(Kind::step, "noop")->call(Callback::provision, host, {});
     CHECK(out.status == PGORCH_ERR_UNAVAILABLE);
     CHECK(out.error == "plugin \"noop\" has no provision callback");
@@ -64,7 +64,7 @@ TEST_CASE("a raw callback that throws is reported and the host lives on") {
     Registry r;
     REQUIRE(r.load_file(fixture("fx_thrower")));
     REQUIRE(r.load_file(noop_file()));
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     Plugin* thrower = r.find(Kind::step, "fx_thrower");
     REQUIRE(thrower);
     CallOutcome out = thrower->call(Callback::run, host, {});
@@ -81,7 +81,7 @@ TEST_CASE("failures reported by a plugin keep their status and message") {
     REQUIRE(r.load_file(fixture("fx_fails", "distro")));
     Plugin* p = r.find(Kind::distro, "fx_fails");
     REQUIRE(p);
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
 
     CallOutcome out = p->call(Callback::provision, host, json::object{{"version", "99.1"}});
     CHECK(out.status == PGORCH_ERR_ENVIRONMENT);
@@ -99,7 +99,8 @@ TEST_CASE("failures reported by a plugin keep their status and message") {
 TEST_CASE("every service reaches the provider and answers the plugin") {
     Registry r;
     REQUIRE(r.load_file(fixture("fx_fails", "distro")));
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
+    host.is_cancelled = true;
     json::object input{{"step", 2}};
     CallOutcome out = r.find(Kind::distro, "fx_fails")->call(Callback::run, host, input);
     REQUIRE(out.ok());
@@ -134,7 +135,7 @@ TEST_CASE("describe and to_json show a plugin and its options") {
     const std::string text = describe(noop);
     CHECK_THAT(text, Catch::StartsWith("noop (step plugin, version 1.0.0)\n"));
     CHECK_THAT(text, Catch::Contains("  file:         " + fs::canonical(noop_file()).string() + "\n"));
-    CHECK_THAT(text, Catch::Contains("  ABI:          1.1\n"));
+    CHECK_THAT(text, Catch::Contains("  ABI:          1.2\n"));
     CHECK_THAT(text, Catch::Contains("  callbacks:    run\n"));
     CHECK_THAT(text, Catch::Contains("  KEY      TYPE     REQUIRED  DEFAULT  DESCRIPTION\n"));
     CHECK_THAT(text, Catch::Contains("  message  string   no        hello    Text the step logs and returns.\n"));

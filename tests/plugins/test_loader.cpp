@@ -78,6 +78,10 @@ TEST_CASE("check 6: name, kind and option types are checked") {
     CHECK(refusal_of("fx_bad_kind") == "invalid plugin " + file_of("fx_bad_kind") + ": unknown kind 9");
     CHECK(refusal_of("fx_bad_option_type") ==
           "invalid plugin " + file_of("fx_bad_option_type") + ": option \"odd\" has unknown type 42");
+    // The path type of ABI 1.2: known to a plugin of 1.2, unknown to one of 1.1.
+    CHECK(refusal_of("fx_path").empty());
+    CHECK(refusal_of("fx_path_old") ==
+          "invalid plugin " + file_of("fx_path_old") + ": option \"dir\" has unknown type 6");
     CHECK(refusal_of("fx_bad_requirements") == "invalid plugin " + file_of("fx_bad_requirements") +
                                                   ": requirements name an unknown tool \"pg_frobnicate\"");
 }
@@ -150,10 +154,10 @@ TEST_CASE("load_dirs loads the good plugins next to the refused ones") {
     REQUIRE(r.load_file(fs::path(PGORCH_PLUGIN_BUILD_DIR) / "pgorch-step-noop.so"));
     std::vector<std::string> names;
     for (const Plugin* p : r.list()) names.push_back(std::string(to_string(p->kind())) + ":" + p->name());
-    CHECK(names == std::vector<std::string>{"step:fx_dup", "step:fx_newer", "step:fx_old", "step:fx_thrower",
-                                            "step:noop", "distro:fx_fails", "distro:fx_listing"});
+    CHECK(names == std::vector<std::string>{"step:fx_dup", "step:fx_newer", "step:fx_old", "step:fx_path",
+                                            "step:fx_thrower", "step:noop", "distro:fx_fails", "distro:fx_listing"});
     const std::size_t refused = r.refusals().size();
-    CHECK(refused == 17);
+    CHECK(refused == 18);
     // A folder listed twice (PGORCH_PLUGIN_PATH and --plugin-dir) is neither reloaded nor refused.
     r.load_dirs({PGORCH_FIXTURE_PLUGIN_DIR});
     CHECK(r.refusals().size() == refused);

@@ -26,8 +26,10 @@ for p in step/my_step distro/my_distro; do
     for f in CMakeLists.txt "$name.cpp" README.md; do
         [ -f "$dir/$f" ] || fail "$dir/$f was not created"
     done
-    [ "$(cat "$dir/CMakeLists.txt")" = "pgorch_add_plugin($kind $name $name.cpp)" ] ||
+    [ "$(tail -n 1 "$dir/CMakeLists.txt")" = "pgorch_add_plugin($kind $name $name.cpp)" ] ||
         fail "$dir/CMakeLists.txt is wrong: $(cat "$dir/CMakeLists.txt")"
+    grep -qx "  project($name LANGUAGES CXX)" "$dir/CMakeLists.txt" ||
+        fail "$dir/CMakeLists.txt cannot build on its own: $(cat "$dir/CMakeLists.txt")"
     if grep -n noop "$dir"/*; then fail "\"noop\" is left in $dir"; fi
     grep -q "\.name = \"$name\"" "$dir/$name.cpp" || fail "$name.cpp does not declare the name \"$name\""
     set -- -std=c++20 -fsyntax-only -Wall -Werror -I "$src/sdk/include"

@@ -1,6 +1,6 @@
 // Version selectors, their resolution and the tools rule, against a distro whose "mirror" is a
 // JSON file (fixtures/listing.cpp) and the real step plugins' requirements. No PostgreSQL.
-#include "recording_provider.hpp"
+#include "support/fake_services.hpp"
 
 #include "engine/provision.hpp"
 #include "engine/version_plan.hpp"
@@ -37,7 +37,7 @@ json::array today() {
 struct World {
     fs::path dir;
     plugins::Registry registry;
-    test::RecordingProvider host;
+    test::FakeServices host;
     std::unique_ptr<engine::Provisioner> provisioner;
 
     explicit World(const json::array& offers) {
@@ -49,7 +49,6 @@ struct World {
         REQUIRE(registry.load_file(fs::path(PGORCH_FIXTURE_PLUGIN_DIR) / "pgorch-distro-fx_listing.so"));
         for (const char* step : {"minor", "pg_upgrade", "pg_dumpall", "inplace_catalog"})
             REQUIRE(registry.load_file(fs::path(PGORCH_PLUGIN_BUILD_DIR) / ("pgorch-step-" + std::string(step) + ".so")));
-        host.is_cancelled = false;
         provisioner = std::make_unique<engine::Provisioner>(registry, host);
     }
     ~World() {
@@ -261,4 +260,51 @@ TEST_CASE("choose_donor ranks sound donors by rule, cost and closeness") {
     CHECK(engine::control_version("16") == 1300);
     CHECK(engine::control_version("17") == 1700);
     CHECK(engine::control_version("12") == 1201);
+}
+
+TEST_CASE("a distro with editions: a selector is the newest version of the slot's edition") {
+    auto ed = [](const std::string& v, const std::string& edition) {
+        json::object o = offer(v, "nexus", true);
+        o["edition"] = edition;
+        return o;
+    };
+    World w(json::array{ed("15.6.0", "se"), ed("15.8.0", "se"), ed("15.9.0", "be"), ed("16.2.0", "se")});
+    auto chain = [&](const std::string& edition) {
+        return w.chain("kind: upgrade\ndb_type: fx_listing\ndb_version: \"15\"\ndb_edition: " + edition +
+                       "\nsteps:\n  - type: pg_upgrade\n    db_version: \"16\"\n    db_edition: " + edition + "\n");
+    };
+    auto se = chain("se");
+    INFO((se ? std::string() : se.error().str()));
+    REQUIRE(se.ok());
+    CHECK(se->slots[0].version == "15.8.0");  // not 15.9.0: that one is be's
+    CHECK(se->slots[1].version == "16.2.0");
+    auto be = chain("be");
+    REQUIRE_FALSE(be.ok());  // be has no 16 here
+    CHECK(be.error().message.find("no method provides fx_listing 16.x") != std::string::npos);
+    auto be15 = w.chain("kind: upgrade\ndb_type: fx_listing\ndb_version: \"15\"\ndb_edition: be\nsteps:\n"
+                        "  - type: minor\n    db_version: \"15\"\n    db_edition: be\n");
+    REQUIRE(be15.ok());
+    CHECK(be15->slots[0].version == "15.9.0");
+}
+
+TEST_CASE("the distro's validate runs per version before anything resolves, its errors at the field's place") {
+    World w(today());
+    REQUIRE(w.registry.load_file(fs::path(PGORCH_PLUGIN_BUILD_DIR) / "pgorch-distro-ttdb.so"));
+    auto bad = w.chain("kind: upgrade\ndb_type: ttdb\ndb_version: \"15.6.0\"\ndb_edition: se\nsteps:\n"
+                       "  - type: minor\n    db_version: \"15.6\"\n    db_edition: se\n");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == ExitCode::invalid_input);
+    CHECK(bad.error().message == "ttdb version \"15.6\" is not MAJOR.MINOR.PATCH");
+    CHECK(bad.error().hint.find("like 15.6.0") != std::string::npos);
+    REQUIRE(bad.error().where.has_value());
+    CHECK(bad.error().where->line == 7);  // the step's db_version
+    const std::string step = "steps:\n  - type: minor\n    db_version: \"15.6.0\"\n    db_edition: se\n";
+    auto no_edition = w.chain("kind: upgrade\ndb_type: ttdb\ndb_version: \"15.6.0\"\n" + step);
+    REQUIRE_FALSE(no_edition.ok());
+    CHECK(no_edition.error().message == "db_type ttdb needs a db_edition");
+    CHECK(no_edition.error().where->line == 3);
+    auto bad_edition = w.chain("kind: upgrade\ndb_type: ttdb\ndb_version: \"15.6.0\"\ndb_edition: SE\n" + step);
+    REQUIRE_FALSE(bad_edition.ok());
+    CHECK(bad_edition.error().message == "db_edition \"SE\" is not an edition name");
+    CHECK(bad_edition.error().where->line == 4);  // db_edition's own line
 }

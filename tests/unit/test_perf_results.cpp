@@ -20,13 +20,13 @@ PerfResults passing() {
     c.name = "case_1";
     ExplainResult x;
     x.query = "explain_query.sql";
-    x.result = "match";
+    x.verdict = pgorch::sdk::PlanVerdict::match;
     x.matched_expected_file = "explain_expected_1.txt";
     c.explain.push_back(x);
     TimingResult tm;
     tm.query = "timing_query.sql";
-    tm.result = "within expected";
-    tm.status = "success";
+    tm.verdict = pgorch::sdk::TimingVerdict::within;
+    tm.success = true;
     tm.detail = {{"limit_ms", 1875.0}, {"stats", boost::json::object{{"median", 1001.5}}}};
     c.timing.push_back(tm);
     t.cases.push_back(c);
@@ -75,7 +75,7 @@ TEST_CASE("results yaml has the seed's shape", "[perf]") {
 TEST_CASE("a mismatch and an edition show up in the yaml", "[perf]") {
     PerfResults r = passing();
     r.targets[0].edition = "se-1c";
-    r.targets[0].cases[0].explain[0].result = "mismatch";
+    r.targets[0].cases[0].explain[0].verdict = pgorch::sdk::PlanVerdict::mismatch;
     r.targets[0].cases[0].explain[0].matched_expected_file.reset();
     YAML::Node n = YAML::Load(results_yaml(r));
     CHECK(n["test_results"][0]["test_edition"].Scalar() == "se-1c");
@@ -85,10 +85,10 @@ TEST_CASE("a mismatch and an edition show up in the yaml", "[perf]") {
 
 TEST_CASE("comparison reports readable paths", "[perf]") {
     PerfResults r = passing();
-    r.targets[0].cases[0].explain[0].result = "mismatch";
+    r.targets[0].cases[0].explain[0].verdict = pgorch::sdk::PlanVerdict::mismatch;
     r.targets[0].cases[0].explain[0].matched_expected_file.reset();
-    r.targets[0].cases[0].timing[0].result = "exceeds expected";
-    r.targets[0].cases[0].timing[0].status = "failure";
+    r.targets[0].cases[0].timing[0].verdict = pgorch::sdk::TimingVerdict::exceeds;
+    r.targets[0].cases[0].timing[0].success = false;
     auto diff = compare_yaml_text(seed_expected, results_yaml(r));
     REQUIRE(diff.ok());
     std::vector<std::string> want{

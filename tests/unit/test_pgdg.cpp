@@ -1,6 +1,7 @@
 // The pgdg distro plugin against a scripted host: every command goes through the exec service,
 // the cache marker short-cuts provisioning, unknown versions list what exists.
 #include "plugins/registry.hpp"
+#include "support/fake_services.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,31 +15,23 @@ namespace {
 
 // A host whose exec answers like a Debian machine with postgresql-15 15.18 and 15.20 in apt and
 // 15.20 in the cache.
-struct ScriptedHost : plugins::ServiceProvider {
-    std::vector<std::vector<std::string>> calls;
-
-    plugins::ServiceResult exec(std::string_view, const json::object& req) override {
-        std::vector<std::string> argv;
-        for (const auto& a : req.at("argv").as_array()) argv.emplace_back(a.as_string());
-        calls.push_back(argv);
-        auto answer = [](int code, std::string out) {
-            return plugins::ServiceResult::ok(json::object{{"exit_code", code}, {"stdout", out}, {"stderr", ""},
-                                                           {"duration_ms", 1}, {"timed_out", false}});
+struct ScriptedHost : test::FakeServices {
+    ScriptedHost() {
+        settings = {{"cache_dir", "/fake/cache"}};
+        on_exec = [](const json::object& req) {
+            std::vector<std::string> argv;
+            for (const auto& a : req.at("argv").as_array()) argv.emplace_back(a.as_string());
+            if (argv[0] == "mkdir") return exec_answer(0);
+            if (argv[0] == "cat" && argv[1] == "/fake/cache/pgdg/15.20/.pgorch-install.json")
+                return exec_answer(0, R"({"distro":"pgdg","version":"15.20","major":"15","bindir":"/fake/cache/pgdg/15.20/usr/lib/postgresql/15/bin",)"
+                                      R"("libdir":"/l","sharedir":"/s","catalog_version":202209061,"method":"deb"})");
+            if (argv[0] == "apt-cache" && argv[1] == "search") return exec_answer(0, "postgresql-15 - server\n");
+            if (argv[0] == "apt-cache" && argv[1] == "madison")
+                return exec_answer(0,
+                                   "postgresql-15 | 15.20-0+deb12u1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages\n"
+                                   "postgresql-15 | 15.18-0+deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages\n");
+            return exec_answer(1);
         };
-        if (argv[0] == "mkdir") return answer(0, "");
-        if (argv[0] == "cat" && argv[1] == "/fake/cache/pgdg/15.20/.pgorch-install.json")
-            return answer(0, R"({"distro":"pgdg","version":"15.20","major":"15","bindir":"/fake/cache/pgdg/15.20/usr/lib/postgresql/15/bin",)"
-                             R"("libdir":"/l","sharedir":"/s","catalog_version":202209061,"method":"deb"})");
-        if (argv[0] == "apt-cache" && argv[1] == "search") return answer(0, "postgresql-15 - server\n");
-        if (argv[0] == "apt-cache" && argv[1] == "madison")
-            return answer(0,
-                          "postgresql-15 | 15.20-0+deb12u1 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages\n"
-                          "postgresql-15 | 15.18-0+deb12u1 | http://deb.debian.org/debian bookworm/main amd64 Packages\n");
-        return answer(1, "");
-    }
-    std::optional<std::string> setting(std::string_view key) override {
-        if (key == "cache_dir") return std::string("/fake/cache");
-        return std::nullopt;
     }
 };
 
@@ -64,7 +57,7 @@ TEST_CASE("pgdg takes a cached version from its marker without downloading", "[p
     REQUIRE(out.ok());
     CHECK(out.result.at("bindir").as_string() == "/fake/cache/pgdg/15.20/usr/lib/postgresql/15/bin");
     CHECK(out.result.at("catalog_version").to_number<int64_t>() == 202209061);
-    for (const auto& c : host.calls) CHECK(c[0] != "apt-get");
+    for (const auto& c : host.exec_argv) CHECK(c[0] != "apt-get");
 }
 
 TEST_CASE("pgdg refuses unknown versions with what is available, and bad input", "[pgdg]") {
@@ -98,22 +91,13 @@ TEST_CASE("pgdg in a docker runtime installs with apt first, pinned to the versi
     plugins::Plugin* p = load_pgdg(reg);
     REQUIRE(p != nullptr);
     // In the container: apt-get and file writes succeed, the binaries never appear.
-    struct DockerHost : ScriptedHost {
-        plugins::ServiceResult exec(std::string_view s, const json::object& req) override {
-            std::vector<std::string> argv;
-            for (const auto& a : req.at("argv").as_array()) argv.emplace_back(a.as_string());
-            if (argv[0] == "env" || argv[0] == "tee") {
-                calls.push_back(argv);
-                return plugins::ServiceResult::ok(json::object{{"exit_code", 0}, {"stdout", ""}, {"stderr", ""},
-                                                               {"duration_ms", 1}, {"timed_out", false}});
-            }
-            return ScriptedHost::exec(s, req);
-        }
-        std::optional<std::string> setting(std::string_view key) override {
-            if (key == "runtime") return std::string("docker");
-            return ScriptedHost::setting(key);
-        }
-    } host;
+    ScriptedHost host;
+    host.settings["runtime"] = "docker";
+    host.on_exec = [debian = host.on_exec](const json::object& req) {
+        std::string cmd(req.at("argv").at(0).as_string());
+        if (cmd == "env" || cmd == "tee") return test::FakeServices::exec_answer(0);
+        return debian(req);
+    };
     json::object in = input("15.18", "");
     in["options"] = json::object{};
     auto out = p->call(plugins::Callback::provision, host, in);
@@ -125,7 +109,7 @@ TEST_CASE("pgdg in a docker runtime installs with apt first, pinned to the versi
     CHECK(out.error.find("path: ") == std::string::npos);
     CHECK(out.error.find("deb: ") == std::string::npos);
     bool updated = false, installed = false;
-    for (const auto& c : host.calls) {
+    for (const auto& c : host.exec_argv) {
         std::string line;
         for (const auto& a : c) line += a + " ";
         updated |= line.find("DEBIAN_FRONTEND=noninteractive apt-get update") != std::string::npos;

@@ -2,6 +2,7 @@
 // host: a fake file system and a fake network behind the exec service, so every decision the
 // plugin makes (which npm build, what it caches, what it refuses) is visible in its calls.
 #include "plugins/registry.hpp"
+#include "support/fake_services.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -41,19 +42,20 @@ std::string pool_url(const std::string& pkg_eq_rev) {
            "_amd64.deb";
 }
 
-struct FakeHost : plugins::ServiceProvider {
+// The shared fake host (exec_argv records every command) in front of a fake machine.
+struct FakeHost : test::FakeServices {
     std::map<std::string, std::string> files;  // path -> content
     std::map<std::string, std::string> net;    // URL -> content; anything else: curl fails
     std::map<std::string, std::string> pg;     // bindir -> the version its postgres reports
     std::set<std::string> gone;                // pool URLs a HEAD request gets 404 for (apt still lists them)
     bool fresh = false;                        // the cached metadata is younger than the window
-    std::string runtime = "local";
-    std::vector<std::vector<std::string>> calls;
-    std::vector<std::string> logs;
 
+    FakeHost() {
+        settings = {{"cache_dir", "/c"}, {"runtime", "local"}};
+        on_exec = [this](const json::object& req) { return machine(req); };
+    }
     static plugins::ServiceResult answer(int code, const std::string& out, const std::string& err = "") {
-        return plugins::ServiceResult::ok(
-            json::object{{"exit_code", code}, {"stdout", out}, {"stderr", err}, {"duration_ms", 1}, {"timed_out", false}});
+        return exec_answer(code, out, err);
     }
     bool has_prefix(const std::string& p) const {
         auto it = files.lower_bound(p);
@@ -68,10 +70,10 @@ struct FakeHost : plugins::ServiceProvider {
             } else ++it;
         files.insert(moved.begin(), moved.end());
     }
-    plugins::ServiceResult exec(std::string_view, const json::object& req) override {
+    // What the machine answers to a command.
+    plugins::ServiceResult machine(const json::object& req) {
         std::vector<std::string> a;
         for (const auto& x : req.at("argv").as_array()) a.emplace_back(x.as_string());
-        calls.push_back(a);
         const std::string& cmd = a[0];
         auto after = [&](const std::string& flag) {
             for (std::size_t i = 0; i + 1 < a.size(); ++i)
@@ -133,16 +135,10 @@ struct FakeHost : plugins::ServiceProvider {
         }
         return answer(0, "");
     }
-    void log(std::string_view, int32_t, std::string_view m) override { logs.emplace_back(m); }
-    std::optional<std::string> setting(std::string_view key) override {
-        if (key == "cache_dir") return std::string("/c");
-        if (key == "runtime") return runtime;
-        return std::nullopt;
-    }
     // The tarball URLs curl was asked for.
     std::vector<std::string> downloads() const {
         std::vector<std::string> out;
-        for (const auto& c : calls)
+        for (const auto& c : exec_argv)
             if (c[0] == "curl" && c.back().find(".tgz") != std::string::npos) out.push_back(c.back());
         return out;
     }
@@ -191,7 +187,7 @@ TEST_CASE("binaries: each PostgreSQL version maps to its best npm build", "[pgdg
     // beta over alpha, then the number; the packaging's patch level over everything.
     for (auto [pg, npm] : std::vector<std::pair<std::string, std::string>>{
              {"16.4", "16.4.0-beta.13"}, {"15.5", "15.5.1-beta.9"}, {"14.3", "14.3.0-beta.6"}, {"17.0", "17.0.0"}}) {
-        host.calls.clear();
+        host.exec_argv.clear();
         auto out = pgdg.provision(host, provision_input(pg, {}, "binaries"));
         INFO(pg << ": " << out.error);
         REQUIRE(out.ok());
@@ -203,19 +199,19 @@ TEST_CASE("binaries: each PostgreSQL version maps to its best npm build", "[pgdg
         CHECK(out.result.at("toolset").as_string() == "server");
         CHECK(out.result.at("origin").at("npm_version").as_string() == npm);
         // The marker is the last thing written, and the library symlinks exist before it.
-        CHECK(host.calls.back()[0] == "tee");
-        CHECK(host.calls.back().back() == "/c/pgdg-bin/" + pg + "/.pgorch-install.json");
+        CHECK(host.exec_argv.back()[0] == "tee");
+        CHECK(host.exec_argv.back().back() == "/c/pgdg-bin/" + pg + "/.pgorch-install.json");
         bool linked = false;
-        for (const auto& c : host.calls) linked |= c[0] == "sh" && c.size() > 6 && c[5] == "libicuuc.so.60.2" && c[6] == "native/lib/libicuuc.so.60";
+        for (const auto& c : host.exec_argv) linked |= c[0] == "sh" && c.size() > 6 && c[5] == "libicuuc.so.60.2" && c[6] == "native/lib/libicuuc.so.60";
         CHECK(linked);
     }
     // Cached now: listed as such, and provisioned from the marker alone, without the network.
     host.net.clear();
-    host.calls.clear();
+    host.exec_argv.clear();
     auto warm = pgdg.provision(host, provision_input("16.4", {{"methods", "binaries"}}));
     REQUIRE(warm.ok());
-    for (const auto& c : host.calls) CHECK(c[0] != "curl");
-    CHECK(host.calls.size() == 1);  // cat of the marker
+    for (const auto& c : host.exec_argv) CHECK(c[0] != "curl");
+    CHECK(host.exec_argv.size() == 1);  // cat of the marker
     auto none = pgdg.provision(host, provision_input("16.3", {{"methods", "binaries"}}));
     REQUIRE_FALSE(none.ok());
     CHECK(none.error.find("has no build of 16.3 (it has 16.4)") != std::string::npos);
@@ -238,7 +234,7 @@ TEST_CASE("binaries: a tarball that fails its integrity check is refused and lea
         INFO(path);
         CHECK((path.rfind("/c/pgdg-bin/", 0) != 0 || path.find("/registry/") != std::string::npos));
     }
-    for (const auto& c : host.calls) CHECK(c[0] != "tar");
+    for (const auto& c : host.exec_argv) CHECK(c[0] != "tar");
 }
 
 TEST_CASE("binaries: the registry's metadata is cached, and a stale copy serves when it fails", "[pgdg][binaries]") {
@@ -259,19 +255,17 @@ TEST_CASE("binaries: the registry's metadata is cached, and a stale copy serves 
     CHECK(json::serialize(up.result.at("versions")) == R"(["16.8"])");  // only the major asked for
     host.net.clear();
     host.fresh = true;
-    host.calls.clear();
+    host.exec_argv.clear();
     auto fresh = pgdg.list(host, in);
     REQUIRE(fresh.ok());
     CHECK(json::serialize(fresh.result.at("versions")) == R"(["16.8"])");
-    for (const auto& c : host.calls) CHECK(c[0] != "curl");
+    for (const auto& c : host.exec_argv) CHECK(c[0] != "curl");
     host.fresh = false;
     auto stale = pgdg.list(host, in);
     REQUIRE(stale.ok());
     CHECK(json::serialize(stale.result.at("versions")) == R"(["16.8"])");
     CHECK(stale.result.at("problems").as_array().empty());
-    bool said = false;
-    for (const auto& l : host.logs) said |= l.find("using the older copy") != std::string::npos;
-    CHECK(said);
+    CHECK(host.logged("using the older copy"));
 }
 
 TEST_CASE("pgdg lists every method's offers with toolset, cache and cost", "[pgdg][listing]") {
@@ -350,14 +344,14 @@ TEST_CASE("pgdg path is a map of versions to bindirs, from the option and PGORCH
     setenv("PGORCH_PGDG_PATH", "/opt/d/bin", 1);
     for (auto [want, bindir] : std::vector<std::pair<std::string, std::string>>{
              {"15.20", "/opt/a/bin"}, {"16.4", "/opt/b/bin"}, {"17.2", "/opt/d/bin"}}) {
-        host.calls.clear();
+        host.exec_argv.clear();
         auto out = pgdg.provision(host, provision_input(want, opts));
         INFO(want << ": " << out.error);
         REQUIRE(out.ok());
         CHECK(out.result.at("bindir").as_string() == bindir);
         CHECK(out.result.at("toolset").as_string() == "server");
         // No pg_config in these bindirs: asked whether it exists, never run.
-        for (const auto& c : host.calls) CHECK(c[0].find("pg_config") == std::string::npos);
+        for (const auto& c : host.exec_argv) CHECK(c[0].find("pg_config") == std::string::npos);
     }
     auto list = pgdg.list(host, json::object{{"options", opts}});
     REQUIRE(list.ok());
@@ -389,7 +383,7 @@ TEST_CASE("pgdg in docker tries apt, then binaries, then source; a missing curl 
             return FakeHost::exec(s, req);
         }
     } host;
-    host.runtime = "docker";
+    host.settings["runtime"] = "docker";
     auto out = pgdg.provision(host, provision_input("16.8", {}));
     REQUIRE_FALSE(out.ok());
     INFO(out.error);

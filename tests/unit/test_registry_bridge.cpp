@@ -1,7 +1,7 @@
 // The services bridge without any shared object: in-process C callbacks through invoke().
 #include "plugins/bridge.hpp"
 
-#include "../plugins/recording_provider.hpp"
+#include "support/fake_services.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -54,7 +54,7 @@ TEST_CASE("bridge: the services table declares its size and ABI") {
 }
 
 TEST_CASE("bridge: the last set_result wins and the input arrives as JSON text") {
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     CallOutcome out = invoke(twice, "t", "run", host, json::object{{"k", "v"}});
     REQUIRE(out.ok());
     CHECK(out.result == json::value(json::object{{"second", 2}}));
@@ -65,7 +65,7 @@ TEST_CASE("bridge: the last set_result wins and the input arrives as JSON text")
 }
 
 TEST_CASE("bridge: a failure keeps its status, message and partial result") {
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     CallOutcome out = invoke(fails, "t", "provision", host, {});
     CHECK(out.status == PGORCH_ERR_ENVIRONMENT);
     CHECK(out.error == "disk \"/data\" is full");
@@ -73,7 +73,7 @@ TEST_CASE("bridge: a failure keeps its status, message and partial result") {
 }
 
 TEST_CASE("bridge: service responses are JSON and a missing request is refused") {
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     CallOutcome out = invoke(responses, "t", "run", host, {});
     REQUIRE(out.ok());
     CHECK(out.result.at("rc1") == PGORCH_OK);
@@ -83,7 +83,7 @@ TEST_CASE("bridge: service responses are JSON and a missing request is refused")
 }
 
 TEST_CASE("bridge: a throwing callback and a missing callback never escape") {
-    pgorch::test::RecordingProvider host;
+    pgorch::test::FakeServices host;
     CallOutcome out = invoke(throws, "raw_plugin", "run", host, {});
     CHECK(out.status == PGORCH_ERR_FAILED);
     CHECK(out.error == "plugin \"raw_plugin\" threw an exception from run");

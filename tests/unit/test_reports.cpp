@@ -43,8 +43,8 @@ TimingResult timing(std::string query, double median, double limit) {
     TimingResult t;
     t.query = std::move(query);
     bool within = median <= limit;
-    t.result = within ? "within expected" : "exceeds expected";
-    t.status = within ? "success" : "failure";
+    t.verdict = within ? pgorch::sdk::TimingVerdict::within : pgorch::sdk::TimingVerdict::exceeds;
+    t.success = within;
     t.detail = {{"limit_ms", limit},
                 {"stats", json::object{{"min", median - 1}, {"median", median}, {"p95", median + 1}, {"max", median + 1},
                                        {"spread", 2.0}, {"samples", json::array{median - 1, median, median + 1}}}}};
@@ -57,6 +57,8 @@ PerfResults perf_fixture() {
     PerfResults r;
     r.scenario = "perf.demo";
     r.duration_ms = 4321;
+    r.plan_plugin = "explain";
+    r.timing_plugin = "timing";
     TargetResult a;
     a.db_type = "pgdg";
     a.version = "15.20";
@@ -67,12 +69,12 @@ PerfResults perf_fixture() {
     c1.name = "c1";
     ExplainResult match;
     match.query = "explain_1.sql";
-    match.result = "match";
+    match.verdict = pgorch::sdk::PlanVerdict::match;
     match.matched_expected_file = "expected_1.txt";
     match.detail = {{"duration_ms", 12.0}, {"actual", "Index Scan\n"}};
     ExplainResult mismatch;
     mismatch.query = "explain_2.sql";
-    mismatch.result = "mismatch";
+    mismatch.verdict = pgorch::sdk::PlanVerdict::mismatch;
     mismatch.detail = {{"diff", kPlanDiff}, {"closest_expected_file", "e1.txt"}, {"changed_lines", 2}};
     c1.explain = {match, mismatch};
     c1.timing = {timing("timing_ok.sql", 4, 10), timing(kHostile, 300, 100)};
@@ -220,6 +222,7 @@ TEST_CASE("perf JUnit XML counts tests, failures, errors and skipped", "[reports
     Poco::XML::Element* slow = testcase(*doc, "timing " + kHostile);
     REQUIRE(slow);
     CHECK(slow->getChildElement("failure")->getAttribute("message") == "median 300.000 ms exceeds the limit 100.000 ms");
+    CHECK(slow->getChildElement("failure")->getAttribute("type") == "timing");  // the plugin that ran it
     Poco::XML::Element* hook = testcase(*doc, "pre_hook pre_hook.sh");
     REQUIRE(hook);
     CHECK(hook->getChildElement("failure")->innerText() == "the sample data is missing\n");

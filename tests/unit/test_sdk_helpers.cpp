@@ -2,6 +2,7 @@
 // text helpers, options by type, and the exec and cluster helpers through the real services
 // bridge onto a scripted provider.
 #include "plugins/bridge.hpp"
+#include "support/fake_services.hpp"
 
 #include <pgorch/cluster.hpp>
 #include <pgorch/exec.hpp>
@@ -20,20 +21,17 @@ using Words = std::vector<std::string>;
 namespace {
 
 // Answers exec with a scripted result and records each request.
-struct ScriptedExec : plugins::ServiceProvider {
-    std::vector<json::object> requests;
+// Exec answers exit_code, out and err; the cluster service a running cluster of the id asked.
+struct ScriptedExec : test::FakeServices {
     int exit_code = 0;
     std::string out, err;
-    plugins::ServiceResult exec(std::string_view, const json::object& request) override {
-        requests.push_back(request);
-        return plugins::ServiceResult::ok(
-            json::object{{"exit_code", exit_code}, {"stdout", out}, {"stderr", err}, {"duration_ms", 1}, {"timed_out", false}});
-    }
-    plugins::ServiceResult cluster(std::string_view, const json::object& request) override {
-        requests.push_back(request);
-        return plugins::ServiceResult::ok(json::object{{"id", request.at("cluster")}, {"datadir", "/d"}, {"port", 5433},
-                                                       {"running", true}, {"server_log", "/l/server.log"},
-                                                       {"install", json::object{{"bindir", "/b"}}}});
+    ScriptedExec() {
+        on_exec = [this](const json::object&) { return exec_answer(exit_code, out, err); };
+        on_cluster = [](const json::object& request) {
+            return plugins::ServiceResult::ok(json::object{{"id", request.at("cluster")}, {"datadir", "/d"}, {"port", 5433},
+                                                           {"running", true}, {"server_log", "/l/server.log"},
+                                                           {"install", json::object{{"bindir", "/b"}}}});
+        };
     }
 };
 
@@ -113,7 +111,7 @@ TEST_CASE("sdk run and must build the exec request; must names what failed", "[s
     how.stdin_data = "in";
     auto r = sdk::run(b.ctx, {"echo", "x"}, how);
     CHECK(r.ok());
-    const json::object& q = host.requests.back();
+    const json::object& q = host.exec_requests.back();
     CHECK(q.at("argv").as_array() == json::array{"echo", "x"});
     CHECK(q.at("as").as_string() == "invoker");
     CHECK(q.at("cwd").as_string() == "/w");
@@ -121,8 +119,8 @@ TEST_CASE("sdk run and must build the exec request; must names what failed", "[s
     CHECK(q.at("stdin").as_string() == "in");
 
     sdk::run(b.ctx, {"true"});
-    CHECK(host.requests.back().at("as").as_string() == "postgres");
-    CHECK_FALSE(host.requests.back().contains("cwd"));
+    CHECK(host.exec_requests.back().at("as").as_string() == "postgres");
+    CHECK_FALSE(host.exec_requests.back().contains("cwd"));
 
     host.exit_code = 2;
     host.err = "one\ntwo\nthree\n";
@@ -144,7 +142,7 @@ TEST_CASE("sdk file helpers write with tee, the content on stdin", "[sdk][exec]"
     ScriptedExec host;
     Bound b(host);
     sdk::write_file(b.ctx, "/f", "text", true, sdk::invoker());
-    const json::object& q = host.requests.back();
+    const json::object& q = host.exec_requests.back();
     CHECK(q.at("argv").as_array() == json::array{"tee", "-a", "/f"});
     CHECK(q.at("stdin").as_string() == "text");
     host.out = "curl\n";
@@ -161,8 +159,8 @@ TEST_CASE("sdk cluster ids and cluster_op", "[sdk][cluster]") {
     ScriptedExec host;
     Bound b(host);
     sdk::ClusterInfo c = sdk::cluster_op(b.ctx, "start", "c1", {{"timeout_s", 5}});
-    CHECK(host.requests.back().at("op").as_string() == "start");
-    CHECK(host.requests.back().at("timeout_s").to_number<double>() == 5);  // typed: ClusterRequest::timeout_s
+    CHECK(host.cluster_requests.back().at("op").as_string() == "start");
+    CHECK(host.cluster_requests.back().at("timeout_s").to_number<double>() == 5);  // typed: ClusterRequest::timeout_s
     CHECK(c.id == "c1");
     CHECK(c.port == 5433);
     CHECK(c.running);

@@ -4,17 +4,9 @@
 // /usr/lib/postgresql/<major>/bin; a second provision of the same version only checks them.
 #include "methods.hpp"
 
-#include <algorithm>
-
 namespace pgdg {
 
 namespace {
-
-// Runs an apt command as the invoker with a non-interactive frontend; throws naming `what`.
-ExecResult apt(const Context& ctx, std::vector<std::string> argv, const std::string& what, double timeout_s) {
-    argv.insert(argv.begin(), {"env", "DEBIAN_FRONTEND=noninteractive"});
-    return must(ctx, argv, what, invoker(timeout_s), PGORCH_ERR_ENVIRONMENT);
-}
 
 // Writes the apt source for option `apt_repository` ("deb URL SUITE COMPONENT"), signed by the
 // key file of option `apt_key` (a path inside the runtime) when given.
@@ -42,33 +34,14 @@ void prepare_apt(const Context& ctx, const Request& req) {
     if (read_file(ctx, marker, invoker(30)).value_or("") == want) return;
     configure_repository(ctx, req);
     ctx.progress(-1, "apt-get update");
-    apt(ctx, {"apt-get", "update", "-q"}, "apt-get update", 900);
+    pgorch::sdk::apt_get(ctx, {"apt-get", "update", "-q"}, "apt-get update", 900);
     make_dirs(ctx, "/var/lib/pgorch", invoker(30));
     write_file(ctx, marker, want, false, invoker(60));
 }
 
-// Installs what the given .deb files depend on, except PostgreSQL's own packages, with
-// `apt-get satisfy` (the runtime's image may lack libicu, libllvm, ...: unpacked binaries need them).
+// What the given .deb files need besides PostgreSQL's own packages (pgorch/apt.hpp).
 void install_dependencies(const Context& ctx, const std::vector<std::string>& debs) {
-    std::vector<std::string> deps;
-    for (const auto& deb : debs) {
-        ExecResult f = must(ctx, {"dpkg-deb", "--field", deb, "Depends"}, "reading the dependencies of " + deb, invoker(60), PGORCH_ERR_ENVIRONMENT);
-        std::string text = f.out;
-        std::replace(text.begin(), text.end(), '\n', ' ');
-        std::size_t start = 0;
-        while (start < text.size()) {
-            std::size_t comma = text.find(',', start);
-            std::string d = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-            start = comma == std::string::npos ? text.size() : comma + 1;
-            d.erase(0, d.find_first_not_of(' '));
-            d.erase(d.find_last_not_of(' ') + 1);
-            if (!d.empty() && d.rfind("postgresql", 0) != 0) deps.push_back(d);
-        }
-    }
-    if (deps.empty()) return;
-    ctx.progress(-1, "installing the dependencies of the packages");
-    apt(ctx, {"apt-get", "satisfy", "-y", "-q", "--no-install-recommends", join(deps, ", ")},
-        "apt-get satisfy of the packages' dependencies", 1800);
+    pgorch::sdk::install_dependencies(ctx, debs, {"postgresql"});
 }
 
 // The exact version through the runtime's own apt (apt-get install, root in the container).
@@ -90,7 +63,7 @@ Outcome provide_apt(const Context& ctx, const Request& req) {
     make_dirs(ctx, "/etc/postgresql-common", invoker(30));
     write_file(ctx, "/etc/postgresql-common/createcluster.conf", "create_main_cluster = false\n", false, invoker(60));
     ctx.progress(-1, "installing postgresql-" + req.major + " " + rev);
-    apt(ctx, {"apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-" + req.major + "=" + rev,
+    pgorch::sdk::apt_get(ctx, {"apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-" + req.major + "=" + rev,
               "postgresql-client-" + req.major + "=" + rev},
         "apt-get install of postgresql-" + req.major + " " + rev, 1800);
     check_exact(ctx, bindir, req.version);

@@ -115,6 +115,17 @@ json::value provision(Context& ctx, const json::object& input) {
     throw Failure(worst, why);
 }
 
+// Before anything runs, once per version the scenario names: the options alone (a selector is
+// resolved later, against what the methods offer).
+json::value validate(Context&, const json::object& input) {
+    const pgorch::sdk::DistroValidateRequest in = pgorch::sdk::DistroValidateRequest::from_json(input);
+    for (const auto& m : option_list(in.options, "methods")) check_method(m);
+    for (const auto& item : option_list(in.options, "path")) parse_path_map(item, "option \"path\"");
+    NpmSource::of(in.options);
+    pgorch::sdk::option_integer_in(in.options, "jobs", 0, 0, 1024);
+    return json::object{};
+}
+
 // {"options", "major"} -> VersionListing (pgorch/distro.hpp).
 json::value list_versions(Context& ctx, const json::object& input) {
     const pgorch::sdk::ListVersionsRequest in = pgorch::sdk::ListVersionsRequest::from_json(input);
@@ -171,7 +182,7 @@ const pgorch_plugin_descriptor descriptor = {
     "1.0.0",
     "Community PostgreSQL: Debian packages, server builds from npm, source builds, existing installations or package files.",
     options,
-    nullptr,
+    pgorch::sdk::callback<validate>,
     nullptr,
     pgorch::sdk::callback<provision>,
     pgorch::sdk::callback<list_versions>,

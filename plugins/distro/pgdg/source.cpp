@@ -100,8 +100,9 @@ Outcome provide_source(const Context& ctx, const Request& req) {
         stage(ctx, conf, src, log, "configure", 1800);
         ExecResult np = run(ctx, {"nproc"}, invoker(30));
         std::string jobs = np.ok() ? split_lines(np.out).front() : "2";
-        if (auto* j = req.options.if_contains("jobs"); j && j->is_number() && j->to_number<int64_t>() > 0)
-            jobs = std::to_string(j->to_number<int64_t>());
+        // The option by its declared type: typed by the host, or its text form (it was once read
+        // only as a JSON number, so `--jobs=4` from a scenario, which came as text, was lost).
+        if (int64_t j = pgorch::sdk::option_integer_in(req.options, "jobs", 0, 0, 1024); j > 0) jobs = std::to_string(j);
         stage(ctx, {"make", "-j" + jobs, "world-bin"}, src, log, "make world-bin", 7200);
         remove_all(ctx, prefix, invoker(600));
         stage(ctx, {"make", "install-world-bin"}, src, log, "make install-world-bin", 1800);

@@ -4,6 +4,7 @@
 // docker runtime.
 #pragma once
 
+#include <pgorch/apt.hpp>
 #include <pgorch/curl.hpp>
 #include <pgorch/debian_sources.hpp>
 #include <pgorch/distro.hpp>

@@ -98,6 +98,7 @@ const pgorch_plugin_descriptor descriptor{
     sdk::callback<run>,
     nullptr,
     nullptr,
+    R"({"perf_check": "plan"})",  // the host dispatches the explain queries to it
 };
 
 }  // namespace

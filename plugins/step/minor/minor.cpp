@@ -28,7 +28,8 @@ json::value minor_run(sdk::Context& ctx, const json::object& input) {
     const std::string mode = sdk::option_text(options, "stop_mode", "fast");
     if (mode != "fast" && mode != "smart" && mode != "immediate")
         throw sdk::Failure(PGORCH_ERR_INVALID, "option \"stop_mode\" must be fast, smart or immediate, not \"" + mode + "\"");
-    const std::string target = sdk::get_string(to, "version");
+    // What the server reports: a distro may number its releases otherwise (ttdb 15.20.0 runs 15.20).
+    const std::string target = sdk::get_string(to, "server_version", sdk::get_string(to, "version"));
     const std::string major_to = sdk::get_string(to, "major");
     auto t_step = std::chrono::steady_clock::now();
 

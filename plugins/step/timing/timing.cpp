@@ -108,6 +108,7 @@ const pgorch_plugin_descriptor descriptor{
     sdk::callback<run>,
     nullptr,
     nullptr,
+    R"({"perf_check": "timing"})",  // the host dispatches the timing queries to it
 };
 
 }  // namespace

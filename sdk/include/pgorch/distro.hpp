@@ -86,8 +86,10 @@ inline bool bool_of(const json::object& o, std::string_view key) {
 // What provision() returns: where an installed version lives and what it has.
 struct InstallLayout {
     std::string distro;            // "pgdg"
-    std::string version;           // exact, as the binaries report it: "16.8"
+    std::string version;           // exact, the distribution's own: "16.8" (pgdg), "15.20.0" (ttdb)
     std::string major;             // "16"
+    std::string server_version;    // what the server reports (SHOW server_version) when the distro
+                                   // numbers its releases otherwise: "15.20" for ttdb 15.20.0; "" = version
     std::string edition;           // distro-specific, "" when none
     std::string method;            // how it was provided: deb, binaries, source, path, package, apt ...
     std::string bindir, libdir, sharedir;
@@ -101,11 +103,14 @@ struct InstallLayout {
         return std::all_of(full_toolset().begin(), full_toolset().end(), [&](const std::string& t) { return has(t); });
     }
     std::string toolset() const { return full() ? "full" : "server"; }
+    // The PostgreSQL version the server runs: server_version, else version.
+    const std::string& server() const { return server_version.empty() ? version : server_version; }
 
     json::object to_json() const {
         json::array t;
         for (const auto& x : tools) t.emplace_back(x);
         return json::object{{"distro", distro},   {"version", version},   {"major", major},
+                            {"server_version", server()},
                             {"edition", edition}, {"method", method},     {"bindir", bindir},
                             {"libdir", libdir},   {"sharedir", sharedir}, {"catalog_version", catalog_version},
                             {"tools", std::move(t)}, {"toolset", toolset()}};
@@ -118,6 +123,8 @@ struct InstallLayout {
         l.distro = get_string(o, "distro");
         l.version = get_string(o, "version");
         l.major = get_string(o, "major");
+        l.server_version = get_string(o, "server_version");
+        if (l.server_version == l.version) l.server_version.clear();
         l.edition = get_string(o, "edition");
         l.method = get_string(o, "method");
         l.bindir = get_string(o, "bindir");
@@ -202,24 +209,33 @@ struct ListVersionsRequest {
     }
 };
 
-// What a distro's validate() gets: its options, and, once per version the scenario names, that
-// version as written ("15", "15.20") and the edition. A validate() without "version" checks the
-// options alone.
+// What a distro's validate() gets: its options, and, once per version the scenario names (the host
+// calls it before anything is resolved), that version as written ("15", "15.20"), the edition,
+// the scenario's package files (absolute paths) and who names it ("step 2 (minor)"). The exec
+// service is there, so a plugin may look into a package file. A validate() without "version"
+// checks the options alone. It returns a DistroValidateResult.
 struct DistroValidateRequest {
     json::object options;
     std::string version;   // as written: an exact version or a selector; "" for the options alone
     std::string edition;
+    std::vector<std::string> packages{};  // "package"
+    std::string role{};                   // for messages
 
     json::object to_json() const {
         json::object o{{"options", options}};
         if (!version.empty()) {
+            json::array p;
+            for (const auto& x : packages) p.emplace_back(x);
             o["version"] = version;
             o["edition"] = edition.empty() ? json::value(nullptr) : json::value(edition);
+            o["package"] = std::move(p);
+            o["role"] = role;
         }
         return o;
     }
     static DistroValidateRequest from_json(const json::object& o) {
-        return {get_object(o, "options"), get_string(o, "version"), get_string(o, "edition")};
+        return {get_object(o, "options"), get_string(o, "version"), get_string(o, "edition"), detail::strings_of(o, "package"),
+                get_string(o, "role")};
     }
 };
 
@@ -230,13 +246,20 @@ struct VersionOffer {
     bool full = false;     // a full toolset (full_toolset()), else server only
     bool cached = false;   // already in the cache: provisioning costs nothing
     std::string cost;      // what provisioning takes when not cached: "download", "build" or "local"
+    std::string edition{};  // the distro's edition ("se" of ttdb); "": one for every edition (pgdg)
+
+    // The offer can serve a scenario's db_edition ("" when it names none).
+    bool serves(std::string_view wanted) const { return edition.empty() || edition == wanted; }
 
     json::object to_json() const {
-        return json::object{{"version", version}, {"method", method}, {"toolset", full ? "full" : "server"},
-                            {"cached", cached}, {"cost", cached ? std::string("cached") : cost}};
+        json::object o{{"version", version}, {"method", method}, {"toolset", full ? "full" : "server"},
+                       {"cached", cached}, {"cost", cached ? std::string("cached") : cost}};
+        if (!edition.empty()) o["edition"] = edition;
+        return o;
     }
     static VersionOffer from_json(const json::object& o) {
         VersionOffer v;
+        v.edition = get_string(o, "edition");
         v.version = get_string(o, "version");
         v.method = get_string(o, "method");
         v.full = get_string(o, "toolset", "full") == "full";
@@ -288,6 +311,47 @@ struct VersionListing {
                 if (x.is_object())
                     l.problems.push_back({get_string(x.as_object(), "method"), get_string(x.as_object(), "reason")});
         return l;
+    }
+};
+
+// One thing validate() found: which scenario field it is about ("db_version", "db_edition",
+// "package"; the host points at that field's file:line:column), an error (the scenario does not
+// run, exit 2) or a warning, the message (lowercase, no final period) and a hint (a sentence).
+struct CheckProblem {
+    std::string field;
+    bool error = true;
+    std::string message, hint;
+};
+
+// What a distro's validate() returns for one version: {"problems": [{"field", "severity": "error"|"warning",
+// "message", "hint"}...]}. A malformed option is still a failed call (PGORCH_ERR_INVALID).
+struct DistroValidateResult {
+    std::vector<CheckProblem> problems;
+
+    void error(std::string field, std::string message, std::string hint = {}) {
+        problems.push_back({std::move(field), true, std::move(message), std::move(hint)});
+    }
+    void warning(std::string field, std::string message, std::string hint = {}) {
+        problems.push_back({std::move(field), false, std::move(message), std::move(hint)});
+    }
+    json::object to_json() const {
+        json::array a;
+        for (const auto& p : problems)
+            a.emplace_back(json::object{{"field", p.field}, {"severity", p.error ? "error" : "warning"},
+                                        {"message", p.message}, {"hint", p.hint}});
+        return json::object{{"problems", std::move(a)}};
+    }
+    static DistroValidateResult from_json(const json::value& v) {
+        DistroValidateResult r;
+        if (!v.is_object()) return r;
+        if (auto* a = v.as_object().if_contains("problems"); a && a->is_array())
+            for (const auto& x : a->as_array())
+                if (x.is_object()) {
+                    const json::object& o = x.as_object();
+                    r.problems.push_back({get_string(o, "field"), get_string(o, "severity", "error") != "warning",
+                                          get_string(o, "message"), get_string(o, "hint")});
+                }
+        return r;
     }
 };
 

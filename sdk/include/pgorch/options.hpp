@@ -94,6 +94,13 @@ inline bool option_flag(const json::object& options, std::string_view key, bool 
     detail::bad_option(key, (std::string("a boolean (") + bool_words() + ")").c_str(), *v);
 }
 
+// PGORCH_OPT_PATH (ABI 1.2): the absolute path the host resolved inside the scenario folder (it
+// exists: the host checked it before anything ran); `fallback` when absent. From an older host
+// or `plugins --call`, the text as given.
+inline std::string option_path(const json::object& options, std::string_view key, const std::string& fallback = {}) {
+    return option_text(options, key, fallback);
+}
+
 // Splits a list text: items separated by commas or blanks ("a,b c" -> a, b, c).
 inline std::vector<std::string> split_list(std::string_view text) {
     std::vector<std::string> out;

@@ -1,5 +1,5 @@
 /*
- * pgorch plugin ABI, version 1.1.
+ * pgorch plugin ABI, version 1.2.
  *
  * This header is the whole contract between pgorch-host and a plugin (a shared object).
  * It is plain C: fixed-width integers, UTF-8 `const char*`, opaque handles, structured data
@@ -7,15 +7,33 @@
  *
  * A plugin exports exactly one function, PGORCH_PLUGIN_ENTRY ("pgorch_plugin_entry"), that
  * returns a pointer to a static const pgorch_plugin_descriptor. The host checks, in this
- * order, and refuses the plugin with one sentence naming the file and the mismatch:
- *   1. the entry symbol is present;
- *   2. abi_major equals the host's PGORCH_ABI_MAJOR;
- *   3. struct_size is at least PGORCH_DESCRIPTOR_MIN_SIZE (the fields up to `options`) and
+ * order, calls nothing but the entry function before they pass, and refuses the plugin with
+ * one sentence naming the file and the mismatch (sdk/README.md lists every refusal):
+ *   1. the file loads (dlopen with RTLD_NOW | RTLD_LOCAL);
+ *   2. the entry symbol is exported;
+ *   3. the entry returns a descriptor (not NULL, no exception);
+ *   4. abi_major equals the host's PGORCH_ABI_MAJOR, and abi_minor is not newer than the host's
+ *      (a newer one relies on services or settings this host does not have);
+ *   5. struct_size is at least PGORCH_DESCRIPTOR_MIN_SIZE (the fields up to `options`) and
  *      every option's struct_size at least PGORCH_OPTION_MIN_SIZE (up to `flags`); fields past
- *      the declared size read as NULL, so a callback the plugin's struct does not reach is absent;
- *   4. name is set, kind is known, and the callbacks required for the kind are non-NULL
- *      (step: run; distro: provision);
- *   5. no plugin with the same name was loaded before.
+ *      the declared size read as NULL, so a callback the plugin's struct does not reach (or
+ *      reaches only in part) is absent;
+ *   6. the name matches [a-z0-9_]+, the kind is known, every option has a key, a known type and
+ *      a name of its own, and `requirements` (when set) parses and names known tools;
+ *   7. the file is named pgorch-<kind>-<name>.so after the descriptor's kind and name;
+ *   8. the callbacks required for the kind are non-NULL (step: run; distro: provision);
+ *   9. no plugin of the same kind and name was loaded before.
+ *
+ * Concurrency: the host may call one plugin from several threads at once, so a plugin keeps
+ * no unguarded state between calls. Perf targets run side by side (run --jobs): the perf checks'
+ * `run` (explain, timing) and the distros' `provision` and `list_versions` are called
+ * concurrently, for different targets. The host calls a distro's `provision` once per (version,
+ * edition, method) and `list_versions` once per major in a run: concurrent callers of the same
+ * one wait for the first. `validate` runs before anything else, and an upgrade chain calls its
+ * step plugins' `run` one at a time. Each call has its own pgorch_call handle: use it on the
+ * thread of the callback only, never after the callback returned. A callback may call any
+ * service, the provision service included (a distro may provision another distro's version),
+ * but asking for the very version it is providing is an error, not a wait.
  *
  * Compatibility rule: every struct begins with its own size and only ever grows at the end.
  * A host reads a field only when it lies inside the struct_size the plugin declared, so a
@@ -38,7 +56,7 @@ extern "C" {
 #endif
 
 #define PGORCH_ABI_MAJOR 1
-#define PGORCH_ABI_MINOR 1
+#define PGORCH_ABI_MINOR 2
 
 #define PGORCH_PLUGIN_ENTRY pgorch_plugin_entry
 #define PGORCH_PLUGIN_ENTRY_NAME "pgorch_plugin_entry"
@@ -77,7 +95,13 @@ typedef enum pgorch_option_type {
     PGORCH_OPT_INTEGER = 2,
     PGORCH_OPT_NUMBER = 3,
     PGORCH_OPT_BOOLEAN = 4,
-    PGORCH_OPT_STRING_LIST = 5  /* a YAML list of strings, or one string */
+    PGORCH_OPT_STRING_LIST = 5, /* a YAML list of strings, or one string */
+    /* ABI 1.2: a file or folder of the scenario, named relative to the scenario folder. The host
+     * resolves it inside that folder (a path that escapes it is refused, as for scripts), refuses
+     * a missing one before anything runs, and hands the plugin its absolute path, which is the
+     * same inside the run's container (the scenario folder is at its own path there). A host
+     * refuses a plugin of ABI 1.1 or older that declares it. */
+    PGORCH_OPT_PATH = 6
 } pgorch_option_type;
 
 /* Option flags. */
@@ -138,14 +162,38 @@ typedef struct pgorch_host_services {
      * request: {"cluster": "id", "database": "postgres", "sql": "...", "timeout_s": N,
      *           "keep_session": bool (keep the backend for the next call; false closes it)}
      * response: {"columns": [...], "rows": [[text|null,...],...], "command": "SELECT 3",
-     *            "duration_ms": N (the statement alone, not the connection)}
+     *            "duration_ms": N (the statement alone, not the connection),
+     *            "notices": [{"severity", "message", "detail"}...] (what the server sent, when any)}
+     * On an SQL error the status is PGORCH_ERR_FAILED and the response {"error": "...",
+     * "sqlstate": "42601", "position": N (PG_DIAG_STATEMENT_POSITION: characters from 1 in
+     * "sql"), "detail", "hint", "context", "notices"} (the fields the server set).
      */
     int32_t (*sql)(pgorch_call* call, const char* request_json, const char** response_json);
 
     /*
-     * Control clusters. request: {"op": "create"|"start"|"stop"|"restart"|"status"|"info"|
-     * "use_install"|"destroy", "cluster": "id", ...op fields}; response: the cluster's info
-     * {"id","datadir","port","socket_dir","install":{...},"running":bool,"version":"..."}.
+     * Control clusters. request: {"op": ..., "cluster": "id", ...op fields}:
+     *   "create"        {"install": layout, "initdb_args": [...] or "words", "port": N (0: free),
+     *                    "datadir": "..." (default: in the run folder)}: registers and runs initdb
+     *   "adopt"         {"install": layout, "datadir": "..."}: an existing data folder (made by a
+     *                    tool such as pg_upgrade or pg_basebackup), pointed at this run's port and socket
+     *   "start"         {"timeout_s": N (60)}
+     *   "stop"          {"mode": "fast"|"smart"|"immediate", "timeout_s": N}
+     *   "restart"       the same fields as stop, then start
+     *   "status"        checks that a running server still accepts connections
+     *   "info"          nothing else: the answer below
+     *   "use_install"   {"install": layout}: the same data folder on other binaries (a minor update)
+     *   "configure"     {"file": "..."}: appends a postgresql.conf-syntax file's settings
+     *   "set_parameter" {"name": "...", "value": "..."}: one setting (applies at the next start)
+     *   "destroy"       stops the cluster and removes its folders; answers {"destroyed": "id"}
+     * Every other op answers the cluster's info {"id","datadir","port","socket_dir",
+     * "install":{...},"running":bool,"version":"...","server_log":"..."}.
+     * The schema ops, on the verification's model (sdk/README.md, "cluster"):
+     *   {"op": "snapshot", "cluster", "database", "ignore": [..], "exclude_schemas": [..],
+     *    "data": bool} -> the snapshot of that database (its schema kinds, and data when asked);
+     *   {"op": "compare", "a": {"cluster", "database"} | {"snapshot": {...}}, "b": ..., "ignore",
+     *    "exclude_schemas", "data", "missing": "...", "added": "..."} -> {"equal": bool,
+     *    "count": N, "differences": [{"kind","object","noun","what","text","fields":[{"field",
+     *    "before","after"}]}]}.
      */
     int32_t (*cluster)(pgorch_call* call, const char* request_json, const char** response_json);
 
@@ -153,7 +201,7 @@ typedef struct pgorch_host_services {
      * Provision a version through its distro plugin.
      * request: {"db_type": "pgdg", "version": "15.20", "edition": null, "package": null}
      * response: the install layout {"bindir","libdir","sharedir","version","major",
-     *           "catalog_version", "distro", "edition"}
+     *           "catalog_version","distro","edition","method","tools":[...],"toolset"}
      */
     int32_t (*provision)(pgorch_call* call, const char* request_json, const char** response_json);
 
@@ -163,8 +211,9 @@ typedef struct pgorch_host_services {
     /* Non-zero once the run was interrupted: stop soon and return PGORCH_ERR_CANCELLED. */
     int32_t (*cancelled)(pgorch_call* call);
 
-    /* Value of a setting the plugin may read: "work_dir", "cache_dir", "run_dir", "results_dir",
-     * "scenario_dir", "runtime" ("local"|"docker"). NULL when unknown. */
+    /* Value of a setting the plugin may read, NULL when unknown: "work_dir", "cache_dir",
+     * "run_dir", "results_dir", "scenario_dir", "runtime" ("local"|"docker"), "tools_dir" (the
+     * folder of pgorch-host, which holds pgorch's own tools such as pgorch-catversion). */
     const char* (*setting)(pgorch_call* call, const char* key);
 } pgorch_host_services;
 #define PGORCH_HOST_SERVICES_V1_SIZE ((uint32_t)sizeof(pgorch_host_services))
@@ -184,7 +233,7 @@ typedef struct pgorch_plugin_descriptor {
     /* NULL-terminated array of option pointers (NULL: no option). */
     const pgorch_option* const* options;
 
-    /* Optional: check the options ({"options": {...}}) before anything runs. */
+    /* Optional: check the typed options ({"options"}; a distro per version: +"version","edition") first. */
     pgorch_callback validate;
     /* step: required. input: {"options","scenario_dir","cluster","from","to","step",...} */
     pgorch_callback run;
@@ -199,8 +248,8 @@ typedef struct pgorch_plugin_descriptor {
      * StepRequirements): {"from": {"own": [tools], "any": [tools]}, "to": {...},
      * "versions": "any"|"same"|"same_major"|"not_lower"|"not_lower_major"}. "own": tools the installation itself
      * must have; "any": tools it may borrow from another installation. NULL: the server tools
-     * on both sides, any versions. The host checks it at load and refuses what cannot be had
-     * before anything runs. */
+     * on both sides, any versions. The host checks it at load and refuses what cannot be had before
+     * anything runs. "perf_check": "plan"|"timing": a perf check, called per query (pgorch/perf.hpp). */
     const char* requirements;
 } pgorch_plugin_descriptor;
 #define PGORCH_DESCRIPTOR_V1_SIZE ((uint32_t)sizeof(pgorch_plugin_descriptor))

@@ -43,6 +43,20 @@ struct ExecResult {
     bool ok() const { return exit_code == 0 && !timed_out; }
 };
 
+// A service's status with its response, for a caller that reads the response of a failure too
+// (the sql service tells where in the statement an error is: "position", "sqlstate" ...).
+struct ServiceReply {
+    int32_t status = PGORCH_OK;
+    json::value response;  // an object; on failure {"error": "...", ...}
+    bool ok() const { return status == PGORCH_OK; }
+    // The response's "error" text ("" when it has none).
+    std::string error() const {
+        if (response.is_object())
+            if (auto* e = response.as_object().if_contains("error"); e && e->is_string()) return std::string(e->as_string());
+        return {};
+    }
+};
+
 // One callback invocation: the host services bound to the call handle.
 class Context {
 public:
@@ -117,6 +131,18 @@ public:
         return sql_json(req).as_object();
     }
 
+    // The sql service without throwing: a failed statement comes back with its status and the
+    // server's fields ({"error", "sqlstate", "position", "detail", "hint", "context", "notices"}).
+    // Throws Failure only when the host has no sql service.
+    ServiceReply sql_reply(const json::object& request) const {
+        return call(offsetof(pgorch_host_services, sql), host_->sql, "sql", request);
+    }
+
+    // Reports the callback's result now. The wrapper replaces it with the handler's return value
+    // on success; a handler that fails (throws) after calling it leaves it as the result, so the
+    // host still gets what the step did before it failed (its report, its details).
+    void set_result(const json::value& result) const { host_->set_result(call_, json::serialize(result).c_str()); }
+
     void write_artifact(std::string_view name, std::string_view data) const {
         if (!has(offsetof(pgorch_host_services, write_artifact)) || !host_->write_artifact)
             throw Failure(PGORCH_ERR_UNAVAILABLE, "write_artifact is not available in this host");
@@ -131,21 +157,25 @@ private:
     bool has(std::size_t offset) const { return host_ && host_->struct_size > offset; }
 
     template <class Fn>
-    json::value service(std::size_t offset, Fn fn, const char* name, const json::object& request) const {
+    ServiceReply call(std::size_t offset, Fn fn, const char* name, const json::object& request) const {
         if (!has(offset) || !fn)
             throw Failure(PGORCH_ERR_UNAVAILABLE, std::string(name) + " is not available in this host");
         const char* response = nullptr;
         std::string text = json::serialize(request);
-        int32_t rc = fn(call_, text.c_str(), &response);
-        json::value v = response && *response ? json::parse(response) : json::value(json::object{});
-        if (rc != PGORCH_OK) {
-            std::string msg = std::string(name) + " failed";
-            if (v.is_object())
-                if (auto* e = v.as_object().if_contains("error"); e && e->is_string())
-                    msg = std::string(e->as_string());
-            throw Failure(rc, msg);
+        ServiceReply r;
+        r.status = fn(call_, text.c_str(), &response);
+        r.response = response && *response ? json::parse(response) : json::value(json::object{});
+        return r;
+    }
+
+    template <class Fn>
+    json::value service(std::size_t offset, Fn fn, const char* name, const json::object& request) const {
+        ServiceReply r = call(offset, fn, name, request);
+        if (!r.ok()) {
+            std::string msg = r.error();
+            throw Failure(r.status, msg.empty() ? std::string(name) + " failed" : msg);
         }
-        return v;
+        return std::move(r.response);
     }
 
     const pgorch_host_services* host_;

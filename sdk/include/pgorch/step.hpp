@@ -4,10 +4,12 @@
 //   whether it is a perf check. The host parses it with this same type when it loads the plugin,
 //   and refuses, before anything runs, a scenario whose versions cannot give those tools.
 // - StepInput and StepResult are what an upgrade step's `run` receives and returns; the host
-//   writes the input and reads the result with the same types (plugins/step/README.md).
+//   writes the input and reads the result with the same types (plugins/step/README.md). A
+//   result may declare the changes the step makes on purpose and add to the reports.
 #pragma once
 
 #include <pgorch/distro.hpp>
+#include <pgorch/report.hpp>
 #include <pgorch/util.hpp>
 
 #include <initializer_list>
@@ -184,6 +186,25 @@ struct StepInput {
     }
 };
 
+// What a step changes on purpose (a migration changes its database): the host's verification
+// reports each such difference as expected, with the reason, and fails on the others.
+struct ExpectedChanges {
+    std::vector<std::string> databases;   // every difference in (and of) these databases
+    std::vector<std::string> patterns;    // verify patterns: KIND or KIND:[DB/]NAME-GLOB
+    std::string reason;                   // "migrations of db \"app\" 1 (V001) -> 3 (V003)"
+
+    bool empty() const { return databases.empty() && patterns.empty(); }
+    json::object to_json() const {
+        json::array d, p;
+        for (const auto& x : databases) d.emplace_back(x);
+        for (const auto& x : patterns) p.emplace_back(x);
+        return json::object{{"databases", std::move(d)}, {"patterns", std::move(p)}, {"reason", reason}};
+    }
+    static ExpectedChanges from_json(const json::object& o) {
+        return {detail::strings_of(o, "databases"), detail::strings_of(o, "patterns"), get_string(o, "reason")};
+    }
+};
+
 // What an upgrade step's `run` returns.
 struct StepResult {
     std::string cluster;               // id of the cluster that holds the data afterwards, running
@@ -193,6 +214,9 @@ struct StepResult {
     std::string extensions_updated;    // optional: why extensions now stand at the installation's default version
     std::vector<std::string> verify;   // optional: ids of other clusters the host verifies too (a replica)
     std::vector<std::string> initdb_args;  // optional, for the reader: what a new cluster's initdb got
+    ExpectedChanges expected_changes;  // optional: what the step changes on purpose
+    StepReport report;                 // optional: sections and tests for the human reports (pgorch/report.hpp)
+    json::object details;              // optional: the step's findings, kept in report.json
 
     json::object to_json() const {
         json::array l, v, a;
@@ -206,6 +230,9 @@ struct StepResult {
         if (!initdb_args.empty()) o["initdb_args"] = std::move(a);
         if (!extensions_updated.empty()) o["extensions_updated"] = extensions_updated;
         if (!verify.empty()) o["verify"] = std::move(v);
+        if (!expected_changes.empty()) o["expected_changes"] = expected_changes.to_json();
+        if (!report.empty()) o["report"] = report.to_json();
+        if (!details.empty()) o["details"] = details;
         return o;
     }
     static StepResult from_json(const json::value& v) {
@@ -219,6 +246,9 @@ struct StepResult {
         r.extensions_updated = get_string(o, "extensions_updated");
         r.verify = detail::strings_of(o, "verify");
         r.initdb_args = detail::strings_of(o, "initdb_args");
+        r.expected_changes = ExpectedChanges::from_json(get_object(o, "expected_changes"));
+        if (auto* x = o.if_contains("report")) r.report = StepReport::from_json(*x);
+        r.details = get_object(o, "details");
         return r;
     }
 };
