@@ -36,9 +36,14 @@ void load_plugins(const Options& o, plugins::Registry& registry, bool report_ref
 // Resolves a scenario argument: a folder path, else a name under one of the scenario roots.
 static Expected<fs::path> find_scenario(const std::string& arg) {
     std::error_code ec;
-    if (scenario::has_manifest(arg)) return fs::absolute(arg);
-    if (fs::path(arg).filename() == "conf.yaml" && fs::is_regular_file(arg, ec))
-        return fs::absolute(fs::path(arg).parent_path());
+    // Lexically normal, without a trailing "/": "." is the folder's own name in messages
+    // ("/tmp/app/conf.yaml", scenario "app").
+    auto folder = [](const fs::path& p) {
+        fs::path n = fs::absolute(p).lexically_normal();
+        return n.has_filename() ? n : n.parent_path();
+    };
+    if (scenario::has_manifest(arg)) return folder(arg);
+    if (fs::path(arg).filename() == "conf.yaml" && fs::is_regular_file(arg, ec)) return folder(fs::path(arg).parent_path());
     std::vector<std::string> available;
     for (const fs::path& root : paths::scenario_roots()) {
         if (!fs::is_directory(root, ec)) continue;

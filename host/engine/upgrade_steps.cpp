@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace pgorch::engine {
@@ -200,10 +201,15 @@ Expected<cluster::Cluster*> UpgradeChain::call_plugin(size_t i, const json::obje
     if (auto* d = res.metrics.if_contains("downtime_ms"); d && d->is_number()) res.downtime_ms = d->to_number<double>();
     if (auto* m = res.metrics.if_contains("mode"); m && m->is_string()) res.variant = std::string(m->as_string());
     if (!out.ok()) {
-        // A failed plugin returns no result: list the artifacts it saved (pg_upgrade's logs ...).
+        // A failed plugin may return no result: list the artifacts it saved (pg_upgrade's logs
+        // ...) that its result (set_result) does not list already, sorted.
         std::error_code ec;
+        std::vector<std::string> saved;
         for (fs::recursive_directory_iterator it(ctx_.results_dir / folder, ec), end; !ec && it != end; it.increment(ec))
-            if (it->is_regular_file(ec)) res.logs.push_back(fs::relative(it->path(), ctx_.results_dir, ec).string());
+            if (it->is_regular_file(ec)) saved.push_back(fs::relative(it->path(), ctx_.results_dir, ec).string());
+        std::sort(saved.begin(), saved.end());
+        for (auto& f : saved)
+            if (std::find(res.logs.begin(), res.logs.end(), f) == res.logs.end()) res.logs.push_back(std::move(f));
         return error_of_status(out.status, out.error, errors::Code::step_failed,
                                "step plugin \"" + step.type.value + "\" failed: ");
     }
