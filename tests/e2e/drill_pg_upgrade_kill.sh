@@ -22,9 +22,14 @@ chmod -R a+rwX "$work"
 "$host" run "$s" >"$work/run.log" 2>&1 &
 pid=$!
 victim=
+# The old cluster's server that pg_upgrade itself starts (-b, binary upgrade), killed while
+# pg_upgrade's pg_dump reads it: not the new cluster's server, which the --check against the live
+# old server also starts with -b and stops at once, nor the old one as it stops after the dump
+# (a kill then races with the stop and may fail nothing).
 for _ in $(seq 1 6000); do
-  victim=$(pgrep -f -- "bin/postgres -D $PGORCH_WORK_DIR.* -b" | head -n1)
-  [[ -n $victim ]] && break
+  victim=$(pgrep -f -- "bin/postgres -D $PGORCH_WORK_DIR/[^ ]*/clusters/c0-[^ ]*/data .*-b" | head -n1)
+  [[ -n $victim ]] && pgrep -f -- "pg_dump .*--binary-upgrade" >/dev/null && break
+  victim=
   kill -0 $pid 2>/dev/null || break
   sleep 0.05
 done
