@@ -113,8 +113,8 @@ PY
     check "report.html: SVG histograms" test "$(count '<figcaption>Execution time of' "$R/report.html")" -ge 6
     check "junit: a test case per migration" grep -qF 'name="step 1 migrate V002 add orders"' "$R/junit.xml"
     check "junit: a test case per stairway rung" grep -qF "name=\"step $((N - 1)) stairway V005 order status\"" "$R/junit.xml"
-    [ "$CASE" = cross-major ] && check "pg_upgrade to $TO in the middle" json "$J" "j['steps'][2]['method'] == 'pg_upgrade' and j['steps'][2]['to_version'].startswith('$TO.')"
-    [ "$CASE" = cross-major ] && check "migrate 2 ran on $TO" json "$J" "j['steps'][3]['to_version'].startswith('$TO.')"
+    [ "$CASE" = cross-major ] && check "pg_upgrade to $TO in the middle" json "$J" "j['steps'][1]['method'] == 'pg_upgrade' and j['steps'][1]['to_version'].startswith('$TO.')"
+    [ "$CASE" = cross-major ] && check "migrate 2 ran on $TO" json "$J" "j['steps'][2]['method'] == 'migrate' and j['steps'][2]['to_version'].startswith('$TO.')"
     ;;
 html)
     # The chain's report in headless Chromium: a screenshot that is not blank, and the DOM it
@@ -220,7 +220,7 @@ stairway)
     grep -v irreversible "$FIX/stairway/conf.yaml" >"$WORK/undeclared/conf.yaml"
     "$HOST" validate "$WORK/undeclared" >"$WORK/validate.log" 2>&1
     check "validate: exit 2" test $? -eq 2
-    check "validate names V003 and the option" grep -qE 'conf.yaml:[0-9]+:[0-9]+: step 1 \(stairway\): option "migrations": V003 has no down file and is not declared irreversible' "$WORK/validate.log"
+    check "validate names V003 and the option" grep -qE 'conf.yaml:[0-9]+:[0-9]+: error\[PGO-2011\]: step 1 \(stairway\): option "migrations": V003 has no down file and is not declared irreversible' "$WORK/validate.log"
     ;;
 *) fail "unknown case $CASE" ;;
 esac
