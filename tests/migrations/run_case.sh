@@ -19,18 +19,7 @@ CASE=$1 HOST=$2 SRC=$3 ROOT=$4
 FIX="$SRC/tests/fixtures/migrations"
 WORK="$ROOT/$CASE"
 export NO_COLOR=1
-FAILED=0
-
-fail() { echo "FAIL: $*"; FAILED=1; }
-check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else fail "$what"; fi; }
-results() { ls -d "$WORK"/runs/*/results 2>/dev/null | head -1; }
-run() {
-    local sc=$1; shift
-    "$HOST" run --work-dir "$WORK/runs" "$@" "$sc" >"$WORK/out.log" 2>&1
-    RC=$?
-    echo "pgorch-host run $sc: exit $RC"
-}
-count() { grep -oE "$1" "$2" | wc -l; }
+source "$SRC/tests/lib/case.sh"
 # json FILE EXPR: a Python expression over the parsed JSON `j` holds (prints it when not).
 json() {
     python3 - "$1" "$2" <<'PY'

@@ -16,22 +16,7 @@ CASE=$1 HOST=$2 SRC=$3 ROOT=$4
 FIX="$SRC/tests/fixtures/upgrade"
 WORK="$ROOT/$CASE"
 rm -rf "$WORK" && mkdir -p "$WORK"
-FAILED=0
-
-fail() { echo "FAIL: $*"; FAILED=1; }
-# check "what" COMMAND...: the command must succeed.
-check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else fail "$what"; fi; }
-# The one results folder of this case's run.
-results() { ls -d "$WORK"/runs/*/results 2>/dev/null | head -1; }
-# run SCENARIO [extra args]: runs pgorch-host, output in $WORK/out.log, exit code in $RC.
-run() {
-    local sc=$1; shift
-    "$HOST" run --work-dir "$WORK/runs" "$@" "$sc" >"$WORK/out.log" 2>&1
-    RC=$?
-    echo "pgorch-host run $sc: exit $RC"
-}
-# count PATTERN FILE: number of (non-overlapping) matches of an extended regex.
-count() { grep -oE "$1" "$2" | wc -l; }
+source "$SRC/tests/lib/case.sh"
 # junit EXPR [FILE]: a Python expression over the <testsuites> counts (tests, failures, errors,
 # skipped) of the run's junit.xml (or FILE) holds.
 junit() {
