@@ -25,17 +25,8 @@ case "$CASE" in replica*)
     rm -rf "$SHORT" && mkdir -p "$SHORT" "$ROOT" && ln -sfn "$SHORT" "$WORK" && WORK=$SHORT ;;
 esac
 mkdir -p "$WORK"
-FAILED=0
-fail() { echo "FAIL: $*"; FAILED=1; }
-check() { local what=$1; shift; if "$@"; then echo "ok: $what"; else fail "$what"; fi; }
-results() { ls -d "$WORK"/runs/*/results 2>/dev/null | head -1; }
-run() {
-    local sc=$1; shift
-    "$HOST" run --work-dir "$WORK/runs" --cache-dir "$CACHE" --keep "$@" "$sc" >"$WORK/out.log" 2>&1
-    RC=$?
-    echo "pgorch-host run $sc: exit $RC"
-}
-count() { grep -oE "$1" "$2" | wc -l; }
+RUN_ARGS=(--cache-dir "$CACHE" --keep)
+source "$SRC/tests/lib/case.sh"
 # The exact start version the run resolved "15" to.
 version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["db_version"])' "$(results)/report.json"; }
 
